@@ -1,0 +1,3 @@
+from aiobgp.cli import main
+
+raise SystemExit(main())
