@@ -1,0 +1,511 @@
+"""One neighbor on asyncio: sockets and timers around the sans-IO ``session.Peer``.
+
+The session layer decides; this module only moves bytes and time. Outgoing UPDATEs are produced
+lazily from the Adj-RIB-Out and written only while the transport's buffer is below its high-water
+mark, so a large table never queues megabytes in front of a KEEPALIVE.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import ipaddress
+import itertools
+import logging
+import socket
+import time
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, cast
+
+from aiobgp.config.model import NeighborConfig
+from aiobgp.rib.adj_rib_in import AdjRibIn
+from aiobgp.rib.adj_rib_out import AdjRibOut
+from aiobgp.runtime import logs, tcp
+from aiobgp.session import events as ev
+from aiobgp.session.peer import Peer, Tagged
+from aiobgp.session.settings import PeerConfig
+from aiobgp.wire.capabilities import local_capabilities
+from aiobgp.wire.constants import AFI_IPV4, Family, family_name
+from aiobgp.wire.context import Negotiated
+from aiobgp.wire.nlri import prefix_str
+from aiobgp.wire.notification import Notification, describe
+from aiobgp.wire.open import Open
+from aiobgp.wire.text import route_str
+from aiobgp.wire.update import Update, end_of_rib
+
+if TYPE_CHECKING:
+    from aiobgp.runtime.daemon import Daemon
+
+log = logs.get("peer")
+
+ROUTES_LOGGED = 20  # announced/received routes logged one by one before only counts are logged
+PROGRESS_EVERY = 5.0  # seconds between "received so far" lines while a table arrives
+WRITE_BATCH = 65536  # bytes of UPDATE messages handed to the session at once
+CONNECT_TIMEOUT = 10.0
+
+_conn_ids = itertools.count(1)
+
+
+class BgpProtocol(asyncio.Protocol):
+    """One TCP connection of a neighbor; forwards everything to its ``PeerRunner``."""
+
+    def __init__(self, runner: PeerRunner | None, daemon: Daemon | None = None) -> None:
+        self.runner = runner
+        self.daemon = daemon  # set for accepted connections: the daemon finds the neighbor
+        self.conn_id = next(_conn_ids)
+        self.transport: asyncio.Transport | None = None
+        self.paused = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's transports are not subclasses
+        self.transport.set_write_buffer_limits(high=256 * 1024, low=64 * 1024)
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        # attach at once: data may arrive before the code that opened the connection runs again
+        if self.daemon is not None:
+            self.daemon.accepted(self)
+        elif self.runner is not None:
+            self.runner.attach(self, inbound=False)
+
+    def data_received(self, data: bytes) -> None:
+        if self.runner is not None:
+            self.runner.data_received(self, data)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.runner is not None:
+            self.runner.connection_lost(self, f"connection lost: {exc}" if exc else "closed by the peer")
+
+    def pause_writing(self) -> None:
+        self.paused = True
+
+    def resume_writing(self) -> None:
+        self.paused = False
+        if self.runner is not None:
+            self.runner.pump()
+
+    def addresses(self) -> tuple[str, str]:
+        """(local, peer) address text of the connection, IPv4-mapped IPv6 unmapped."""
+        assert self.transport is not None
+        local = self.transport.get_extra_info("sockname")[0]
+        peer = self.transport.get_extra_info("peername")[0]
+        return _plain(local), _plain(peer)
+
+
+def _plain(address: str) -> str:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    return str(ip)
+
+
+def md5_key(neighbor: NeighborConfig) -> bytes | None:
+    if neighbor.md5_password is None:
+        return None
+    if neighbor.md5_base64:
+        return base64.b64decode(neighbor.md5_password, validate=True)
+    return neighbor.md5_password.encode()
+
+
+def peer_config(neighbor: NeighborConfig, *, attempts: int, open_wait: float, passive: bool) -> PeerConfig:
+    add_path = {f: neighbor.capabilities.add_path for f in (neighbor.add_path_families or neighbor.families)}
+    caps = local_capabilities(
+        families=list(neighbor.families),
+        asn=neighbor.local_as,
+        route_refresh=neighbor.capabilities.route_refresh,
+        graceful_restart=neighbor.capabilities.graceful_restart,
+        add_path={f: v for f, v in add_path.items() if v},
+        extended_message=neighbor.capabilities.extended_message,
+        asn4=neighbor.capabilities.asn4,
+        hostname=(neighbor.host_name or "", neighbor.domain_name or "")
+        if neighbor.host_name is not None or neighbor.domain_name is not None
+        else None,
+        extended_nexthop=list(neighbor.nexthops) or None,
+        operational=neighbor.capabilities.operational,
+        multisession=neighbor.capabilities.multi_session,
+    )
+    router_id = neighbor.router_id or neighbor.local_address
+    if router_id is None or ipaddress.ip_address(router_id).version != 4:
+        raise ValueError(f"neighbor {neighbor.peer_address}: a router-id is needed (no IPv4 local-address)")
+    return PeerConfig(
+        local_as=neighbor.local_as,
+        peer_as=neighbor.peer_as,
+        router_id=int(ipaddress.IPv4Address(router_id)),
+        capabilities=caps,
+        hold_time=neighbor.hold_time,
+        passive=passive or neighbor.passive,
+        open_wait=open_wait,
+        attempts=attempts,
+        local_address=tcp.packed(neighbor.local_address) if neighbor.local_address else b"",
+        peer_address=tcp.packed(neighbor.peer_address),
+    )
+
+
+class PeerRunner:
+    """A configured neighbor, running."""
+
+    def __init__(
+        self,
+        daemon: Daemon,
+        neighbor: NeighborConfig,
+        *,
+        attempts: int,
+        open_wait: float,
+        passive: bool,
+        connect_port: int,
+    ) -> None:
+        self.daemon = daemon
+        self.neighbor = neighbor
+        self.name = neighbor.peer_address
+        self.connect_port = neighbor.connect or connect_port
+        self.md5 = md5_key(neighbor)
+        self.peer = Peer(peer_config(neighbor, attempts=attempts, open_wait=open_wait, passive=passive))
+        self.rib_out = AdjRibOut(group_updates=neighbor.group_updates)
+        self.rib_in = AdjRibIn(keep=neighbor.adj_rib_in)
+        for route in neighbor.routes:
+            extras = neighbor.route_extras.get(route)
+            if extras is None or not extras.withdraw:
+                self.rib_out.announce(route)
+        self.connections: dict[int, BgpProtocol] = {}
+        self.negotiated: Negotiated | None = None
+        self.local_address = neighbor.local_address
+        self._timer: asyncio.TimerHandle | None = None
+        self._deadline: float | None = None
+        self._drain: Iterator[tuple[Family, int, int, bytes]] | None = None
+        self._eor_due = False
+        self._announced = self._withdrawn = 0
+        self._itemised = False  # the routes of the current drain were logged one by one
+        self._received = self._received_logged = self._withdrawals = 0
+        self._progress_at = 0.0
+        self._self_logged: set[Family] = set()
+        self.loop = asyncio.get_running_loop()
+
+    # --- life -----------------------------------------------------------------------------------
+    def start(self) -> None:
+        n = self.neighbor
+        peer_as = "auto" if n.peer_as is None else n.peer_as
+        log.info("New neighbor %s (local AS %s, peer AS %s)", self.name, n.local_as, peer_as)
+        self.handle(self.peer.start(self.loop.time()))
+
+    def stop(self, notification: Notification | None = None) -> None:
+        self.handle(self.peer.stop(self.loop.time(), notification))
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def idle(self) -> bool:
+        """True once every connection is closed."""
+        return not self.connections
+
+    # --- transport callbacks ----------------------------------------------------------------------
+    def attach(self, protocol: BgpProtocol, inbound: bool) -> None:
+        protocol.runner = self
+        self.connections[protocol.conn_id] = protocol
+        local, peer = protocol.addresses()
+        if self.local_address is None:
+            self.local_address = local
+        log.debug("%s: %s connection %s -> %s", self.name, "incoming" if inbound else "outgoing", local, peer)
+        self.handle(
+            self.peer.connection_made(
+                protocol.conn_id, self.loop.time(), inbound, tcp.packed(local), tcp.packed(peer)
+            )
+        )
+
+    def data_received(self, protocol: BgpProtocol, data: bytes) -> None:
+        self.handle(self.peer.data_received(protocol.conn_id, data, self.loop.time()))
+
+    def connection_lost(self, protocol: BgpProtocol, reason: str) -> None:
+        if self.connections.pop(protocol.conn_id, None) is None:
+            return
+        self.handle(self.peer.connection_lost(protocol.conn_id, self.loop.time(), reason))
+        self.daemon.connection_closed()
+
+    async def _connect(self) -> None:
+        n = self.neighbor
+        sock: socket.socket | None = None
+        try:
+            sock = tcp.connecting_socket(
+                n.peer_address,
+                local=n.local_address,
+                md5=self.md5,
+                ttl=n.outgoing_ttl,
+                min_ttl=n.incoming_ttl,
+            )
+            await asyncio.wait_for(
+                self.loop.sock_connect(sock, (n.peer_address, self.connect_port)), CONNECT_TIMEOUT
+            )
+            await self.loop.connect_accepted_socket(lambda: BgpProtocol(self), sock=sock)
+        except (TimeoutError, OSError, ValueError) as error:
+            if sock is not None:
+                sock.close()
+            reason = str(error) or type(error).__name__
+            log.debug("%s: connection to port %s failed: %s", self.name, self.connect_port, reason)
+            self.handle(self.peer.connect_failed(self.loop.time(), reason))
+
+    # --- the session layer's events ---------------------------------------------------------------
+    def handle(self, tagged: list[Tagged]) -> None:
+        for conn_id, event in tagged:
+            kind = type(event)
+            if kind is ev.UpdateReceived:
+                assert isinstance(event, ev.UpdateReceived)
+                self._update_received(event.update)
+            elif kind is ev.Send:
+                assert isinstance(event, ev.Send) and conn_id is not None
+                protocol = self.connections.get(conn_id)
+                if protocol is not None and protocol.transport is not None:
+                    protocol.transport.write(event.data)
+            elif kind is ev.KeepaliveReceived or kind is ev.KeepaliveSent:
+                continue
+            else:
+                self._event(conn_id, event)
+        self._schedule()
+
+    def _event(self, conn_id: int | None, event: ev.Event) -> None:
+        name = self.name
+        if isinstance(event, ev.Close):
+            protocol = self.connections.pop(conn_id, None) if conn_id is not None else None
+            if protocol is not None and protocol.transport is not None:
+                log.debug("%s: closing connection (%s)", name, event.reason)
+                protocol.runner = None
+                protocol.transport.close()
+                self.daemon.connection_closed()
+        elif isinstance(event, ev.Connect):
+            self.loop.create_task(self._connect())
+        elif isinstance(event, ev.StateChanged):
+            log.info("%s: state %s -> %s", name, event.old.value, event.new.value)
+        elif isinstance(event, ev.OpenSent):
+            log.info("Sending OPEN to %s", name)
+            log.debug("%s: OPEN sent: %s", name, _open_text(event.open))
+        elif isinstance(event, ev.OpenReceived):
+            log.info("Received OPEN from %s", name)
+            log.debug("%s: OPEN received: %s", name, _open_text(event.open))
+        elif isinstance(event, ev.Established):
+            self._established(event.negotiated)
+        elif isinstance(event, ev.NotificationSent):
+            log.warning("NOTIFICATION sent to %s: %s", name, describe(event.notification))
+        elif isinstance(event, ev.NotificationReceived):
+            log.warning("NOTIFICATION received from %s: %s", name, describe(event.notification))
+        elif isinstance(event, ev.Down):
+            self._down(event.reason)
+        elif isinstance(event, ev.GaveUp):
+            log.error("%s: giving up after %d connection attempt(s)", name, event.attempts)
+            self.daemon.peer_gave_up(self)
+        elif isinstance(event, ev.RouteRefreshReceived):
+            log.info(
+                "%s: route refresh received for %s",
+                name,
+                family_name((event.refresh.afi, event.refresh.safi)),
+            )
+            self.rib_out.resend_all()
+            self.pump()
+
+    def _established(self, negotiated: Negotiated) -> None:
+        self.negotiated = negotiated
+        families = ", ".join(family_name(f) for f in sorted(negotiated.families))
+        log.info(
+            "BGP session established with %s (hold time %ss, families: %s)",
+            self.name,
+            negotiated.hold_time,
+            families or "none",
+        )
+        self._received = self._received_logged = self._withdrawals = 0
+        self.rib_out.resend_all()
+        self._drain = None
+        self._eor_due = not self.neighbor.manual_eor
+        self.pump()
+
+    def _down(self, reason: str) -> None:
+        if self.negotiated is not None:
+            log.info(
+                "Session with %s is down: %s (received %d prefixes, %d withdrawals)",
+                self.name,
+                reason,
+                self._received,
+                self._withdrawals,
+            )
+        else:
+            log.info("%s: session not established: %s", self.name, reason)
+        self.negotiated = None
+        self._drain = None
+        self.rib_in.clear()
+
+    # --- receiving --------------------------------------------------------------------------------
+    def _update_received(self, update: Update) -> None:
+        announced, withdrawn = self.rib_in.apply(update)
+        self._received += announced
+        self._withdrawals += withdrawn
+        if update.treat_as_withdraw:
+            log.warning(
+                "%s: malformed UPDATE treated as withdraw (RFC 7606): %s", self.name, update.treat_as_withdraw
+            )
+        for note in update.discarded:
+            log.warning("%s: attribute discarded (RFC 7606): %s", self.name, note)
+        if update.eor is not None:
+            log.info(
+                "%s: End-of-RIB for %s (%d prefixes received so far)",
+                self.name,
+                family_name(update.eor),
+                self._received,
+            )
+            return
+        if log.isEnabledFor(logging.DEBUG) or self._received_logged < ROUTES_LOGGED:
+            self._log_update(update)
+        now = time.monotonic()
+        if now - self._progress_at >= PROGRESS_EVERY and self._received_logged >= ROUTES_LOGGED:
+            self._progress_at = now
+            log.info(
+                "%s: %d prefixes received so far (%d withdrawn)", self.name, self._received, self._withdrawals
+            )
+
+    def _log_update(self, update: Update) -> None:
+        debug = log.isEnabledFor(logging.DEBUG)
+        ctx = self.negotiated
+        for family, next_hop, prefixes in update.announced:
+            addpath = ctx is not None and family in ctx.addpath_receive
+            for key in prefixes:
+                if not debug and self._received_logged >= ROUTES_LOGGED:
+                    break
+                self._received_logged += 1
+                text = route_str(prefix_str(family[0], key, addpath), next_hop, update.attributes)
+                log.log(
+                    logging.DEBUG if debug else logging.INFO, "Received route %s from %s", text, self.name
+                )
+        for family, prefixes in update.withdrawn:
+            addpath = ctx is not None and family in ctx.addpath_receive
+            for key in prefixes:
+                if not debug and self._received_logged >= ROUTES_LOGGED:
+                    break
+                self._received_logged += 1
+                log.log(
+                    logging.DEBUG if debug else logging.INFO,
+                    "Received withdraw %s from %s",
+                    prefix_str(family[0], key, addpath),
+                    self.name,
+                )
+        if not debug and self._received_logged == ROUTES_LOGGED:
+            self._received_logged += 1
+            log.info(
+                "%s: further received routes are only counted (exabgp.log.level=DEBUG shows each)", self.name
+            )
+
+    # --- sending ----------------------------------------------------------------------------------
+    def self_address(self, family: Family) -> bytes:
+        """What ``next-hop self`` means for routes of ``family`` on this session."""
+        local = self.local_address or ""
+        packed = tcp.packed(local) if local else b"\x00\x00\x00\x00"
+        if family[0] != AFI_IPV4 and len(packed) == 4 and family not in self._self_logged:
+            self._self_logged.add(family)
+            log.info(
+                "%s: next-hop self for %s routes is ::ffff:%s (IPv4-mapped local address; "
+                "write an IPv6 next hop to choose another)",
+                self.name,
+                family_name(family),
+                local,
+            )
+        return packed
+
+    def announce_changed(self) -> None:
+        """The Adj-RIB-Out has new changes: send them if a session is up."""
+        self.pump()
+
+    def pump(self) -> None:
+        """Write pending UPDATEs while the established connection's buffer has room."""
+        found = self.peer.established
+        ctx = self.negotiated
+        if found is None or ctx is None:
+            return
+        conn_id, _ = found
+        protocol = self.connections.get(conn_id)
+        if protocol is None or protocol.transport is None:
+            return
+        if self._drain is None:
+            if not self.rib_out.has_pending():
+                self._finish_initial()
+                return
+            self._preview_announcements(ctx)
+            self._drain = self.rib_out.drain(ctx, self.self_address)
+        batch: list[bytes] = []
+        size = 0
+        while not protocol.paused:
+            item = next(self._drain, None)
+            if item is None:
+                self._drain = None
+                break
+            _family, announced, withdrawn, message = item
+            self._announced += announced
+            self._withdrawn += withdrawn
+            batch.append(message)
+            size += len(message)
+            if size >= WRITE_BATCH:
+                self.handle(self.peer.send_update(b"".join(batch), self.loop.time()))
+                batch, size = [], 0
+        if batch:
+            self.handle(self.peer.send_update(b"".join(batch), self.loop.time()))
+        if self._drain is None:
+            self._summarise_announcements()
+            if self.rib_out.has_pending():
+                self.loop.call_soon(self.pump)
+            else:
+                self._finish_initial()
+
+    def _finish_initial(self) -> None:
+        ctx = self.negotiated
+        if not self._eor_due or ctx is None or self.peer.established is None:
+            return
+        self._eor_due = False
+        messages = b"".join(end_of_rib(f) for f in sorted(ctx.families))
+        if messages:
+            self.handle(self.peer.send_update(messages, self.loop.time()))
+            log.debug(
+                "%s: End-of-RIB sent for %s",
+                self.name,
+                ", ".join(family_name(f) for f in sorted(ctx.families)),
+            )
+
+    def _preview_announcements(self, ctx: Negotiated) -> None:
+        preview = self.rib_out.pending_preview(ROUTES_LOGGED)
+        if preview is None:
+            return
+        for family, key, path in preview:
+            addpath = family in ctx.addpath_send
+            prefix = prefix_str(family[0], key, addpath)
+            if path is None:
+                log.info("Withdrawn route %s from %s", prefix, self.name)
+                continue
+            attributes, next_hop = path
+            if next_hop == b"":
+                next_hop = self.self_address(family)
+            log.info("Announced route %s to %s", route_str(prefix, next_hop, attributes), self.name)
+        self._itemised = True
+
+    def _summarise_announcements(self) -> None:
+        if not self._itemised and (self._announced or self._withdrawn):
+            log.info("%s: sent %d route(s) and %d withdrawal(s)", self.name, self._announced, self._withdrawn)
+        self._announced = self._withdrawn = 0
+        self._itemised = False
+
+    # --- timers -----------------------------------------------------------------------------------
+    def _schedule(self) -> None:
+        deadline = self.peer.next_deadline()
+        if deadline == self._deadline:
+            return
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._deadline = deadline
+        if deadline is not None:
+            self._timer = self.loop.call_at(deadline, self._tick)
+
+    def _tick(self) -> None:
+        self._timer = None
+        self._deadline = None
+        self.handle(self.peer.tick(self.loop.time()))
+
+
+def _open_text(message: Open) -> str:
+    caps = message.capabilities
+    families = ", ".join(family_name(f) for f in caps.families) or "ipv4 unicast (implicit)"
+    return (
+        f"version {message.version} asn {message.asn} hold time {message.hold_time} "
+        f"router-id {message.router_id_str} families [{families}]"
+    )
