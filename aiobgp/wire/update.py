@@ -1,0 +1,370 @@
+"""UPDATE messages: decoding with RFC 7606 error handling, and building packed UPDATEs.
+
+Covers IPv4/IPv6 unicast and multicast NLRI (classic fields and RFC 4760 MP_REACH_NLRI /
+MP_UNREACH_NLRI), End-of-RIB markers (RFC 4724 §2) and the attribute rules of ExaBGP 5.0.15.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from aiobgp.wire.attributes import (
+    MP_CODES,
+    AttributeBlock,
+    Attributes,
+    Span,
+    attribute,
+    encode_attributes,
+    parse_attributes,
+    raw_attribute,
+    trim,
+)
+from aiobgp.wire.constants import (
+    AFI_IPV4,
+    AFI_IPV6,
+    ATTR_MP_REACH_NLRI,
+    ATTR_MP_UNREACH_NLRI,
+    ERR_UPDATE,
+    FLAG_EXTENDED_LENGTH,
+    FLAG_OPTIONAL,
+    FLAG_TRANSITIVE,
+    HEADER_LEN,
+    IPV4_UNICAST,
+    MARKER,
+    SAFI_MULTICAST,
+    SAFI_UNICAST,
+    UPD_INVALID_NETWORK,
+    UPD_MALFORMED_ATTRIBUTE_LIST,
+    UPD_OPTIONAL_ATTRIBUTE,
+    UPDATE,
+    Family,
+    family_name,
+)
+from aiobgp.wire.context import NEXT_HOP_SELF, Negotiated
+from aiobgp.wire.errors import EncodeError, NotificationError
+from aiobgp.wire.nlri import split_prefixes
+
+__all__ = [
+    "Update",
+    "build_updates",
+    "build_withdrawals",
+    "decode_update",
+    "encode_attributes",
+    "end_of_rib",
+]
+
+
+@dataclass(slots=True)
+class Update:
+    """One decoded UPDATE. Prefixes are keys (see aiobgp.wire.nlri)."""
+
+    withdrawn: list[tuple[Family, list[bytes]]]  # classic IPv4 withdrawals first, then MP_UNREACH
+    announced: list[tuple[Family, bytes | None, list[bytes]]]  # (family, packed next hop, prefixes)
+    attributes: Attributes | None  # None: no path attribute besides MP_REACH/MP_UNREACH
+    eor: Family | None = None  # End-of-RIB marker of that family
+    treat_as_withdraw: str = ""  # RFC 7606 reason: every announced prefix was moved to `withdrawn`
+    discarded: tuple[str, ...] = ()  # RFC 7606 attribute-discard notes
+
+
+# families whose NLRI are plain prefixes -> their AFI
+_PREFIX_FAMILIES: dict[Family, int] = {
+    (AFI_IPV4, SAFI_UNICAST): AFI_IPV4,
+    (AFI_IPV4, SAFI_MULTICAST): AFI_IPV4,
+    (AFI_IPV6, SAFI_UNICAST): AFI_IPV6,
+    (AFI_IPV6, SAFI_MULTICAST): AFI_IPV6,
+}
+_NEXT_HOP_LENGTHS = frozenset({4, 16, 32})  # IPv4, IPv6 global, IPv6 global + link-local
+_MP_FLAGS = FLAG_OPTIONAL
+_FLAGS_MASK = FLAG_OPTIONAL | FLAG_TRANSITIVE
+
+_BLOCK_CACHE_MAX = 1 << 15
+# decoded attribute blocks keyed by their raw bytes (MP attributes cut out), one per (asn4, ibgp)
+_BLOCK_CACHES: tuple[dict[bytes, AttributeBlock], ...] = ({}, {}, {}, {})
+_NO_BLOCK = AttributeBlock(None, None, "", (), False, False)
+
+
+def _mp_error(data: bytes, span: Span, why: str) -> NotificationError:
+    """RFC 7606 §7.11 / §5.3: a malformed MP attribute resets the session (3/9, the attribute as data)."""
+    name = "MP_REACH_NLRI" if span[1] == ATTR_MP_REACH_NLRI else "MP_UNREACH_NLRI"
+    return NotificationError(ERR_UPDATE, UPD_OPTIONAL_ATTRIBUTE, raw_attribute(data, span), f"{name}: {why}")
+
+
+def decode_update(body: bytes | memoryview, ctx: Negotiated) -> Update:
+    """Decode an UPDATE body (the bytes after the 19-byte header).
+
+    Raises NotificationError only where RFC 4271 / RFC 7606 require a session reset; every other
+    fault is reported on the returned Update (``treat_as_withdraw``, ``discarded``).
+    """
+    data = body if type(body) is bytes else bytes(body)
+    size = len(data)
+    if size < 4:
+        raise NotificationError(ERR_UPDATE, UPD_MALFORMED_ATTRIBUTE_LIST, reason="UPDATE body under 4 bytes")
+    attr_start = ((data[0] << 8) | data[1]) + 4
+    if attr_start > size:
+        raise NotificationError(
+            ERR_UPDATE, UPD_MALFORMED_ATTRIBUTE_LIST, reason="withdrawn routes length exceeds the UPDATE"
+        )
+    attr_end = attr_start + ((data[attr_start - 2] << 8) | data[attr_start - 1])
+    if attr_end > size:
+        raise NotificationError(
+            ERR_UPDATE, UPD_MALFORMED_ATTRIBUTE_LIST, reason="total path attribute length exceeds the UPDATE"
+        )
+    if size == 4:
+        return Update([], [], None, IPV4_UNICAST)
+
+    withdrawn: list[tuple[Family, list[bytes]]] = []
+    nlri: list[bytes] = []
+    if attr_start > 4 or attr_end < size:
+        addpath = IPV4_UNICAST in ctx.addpath_receive
+        try:
+            if attr_start > 4:
+                withdrawn.append((IPV4_UNICAST, split_prefixes(data[2 : attr_start - 2], AFI_IPV4, addpath)))
+            if attr_end < size:
+                nlri = split_prefixes(data[attr_end:], AFI_IPV4, addpath)
+        except ValueError as exc:
+            raise NotificationError(ERR_UPDATE, UPD_INVALID_NETWORK, reason=str(exc)) from None
+
+    block = _NO_BLOCK
+    mp: list[Span] = []
+    if attr_end > attr_start:
+        asn4 = ctx.asn4
+        ibgp = ctx.local_as == ctx.peer_as
+        cache = _BLOCK_CACHES[asn4 * 2 + ibgp]
+        raw = data[attr_start:attr_end]
+        found = cache.get(raw)  # keys never hold MP attributes: a hit means there are none
+        if found is None:
+            # MP attributes written first (RFC 7606 §5.1) are set aside before looking up the rest
+            rest = attr_start
+            while rest + 3 <= attr_end and data[rest + 1] in MP_CODES:
+                flags = data[rest]
+                if flags & FLAG_EXTENDED_LENGTH:
+                    if rest + 4 > attr_end:
+                        break
+                    first = rest + 4
+                    stop = first + ((data[rest + 2] << 8) | data[rest + 3])
+                else:
+                    first = rest + 3
+                    stop = first + data[rest + 2]
+                if stop > attr_end:
+                    break
+                mp.append((flags, data[rest + 1], first, stop))
+                rest = stop
+            if mp:
+                found = cache.get(data[rest:attr_end])
+            if found is None:
+                found, later = parse_attributes(data, rest, attr_end, asn4, ibgp)
+                key = raw
+                if later:
+                    key = _without(data, rest, attr_end, later)
+                    mp.extend(later)
+                elif mp:
+                    key = data[rest:attr_end]
+                if len(cache) >= _BLOCK_CACHE_MAX:
+                    trim(cache)
+                cache[key] = found
+            if len(mp) > 1 and len({span[1] for span in mp}) < len(mp):
+                raise NotificationError(
+                    ERR_UPDATE,
+                    UPD_MALFORMED_ATTRIBUTE_LIST,
+                    reason="MP_REACH_NLRI or MP_UNREACH_NLRI repeated",
+                )
+        block = found
+
+    reason = block.withdraw_reason
+    notes = block.discarded
+    announced: list[tuple[Family, bytes | None, list[bytes]]] = []
+    if nlri:
+        announced.append((IPV4_UNICAST, block.next_hop, nlri))
+    for span in mp:
+        flags, code, start, stop = span
+        if stop - start < (5 if code == ATTR_MP_REACH_NLRI else 3):
+            raise _mp_error(data, span, "too short")
+        family = ((data[start] << 8) | data[start + 1], data[start + 2])
+        if flags & _FLAGS_MASK != _MP_FLAGS and not reason:
+            reason = f"attribute {code} has wrong flags 0x{flags:02x}"
+        afi = _PREFIX_FAMILIES.get(family)
+        if code == ATTR_MP_UNREACH_NLRI:
+            if stop - start == 3:
+                if size == attr_end and attr_start == 4 and len(mp) == 1 and block.attributes is None:
+                    return Update([], [], None, family)
+                continue
+            if afi is None:
+                notes += (f"MP_UNREACH_NLRI of unsupported family {family_name(family)} ignored",)
+                continue
+            try:
+                prefixes = split_prefixes(data[start + 3 : stop], afi, family in ctx.addpath_receive)
+            except ValueError as exc:
+                raise _mp_error(data, span, str(exc)) from None
+            withdrawn.append((family, prefixes))
+            continue
+        hop_end = start + 4 + data[start + 3]
+        if hop_end >= stop:
+            raise _mp_error(data, span, "next hop overruns the attribute")
+        if afi is None:
+            notes += (f"MP_REACH_NLRI of unsupported family {family_name(family)} ignored",)
+            continue
+        if hop_end - start - 4 not in _NEXT_HOP_LENGTHS:
+            raise _mp_error(data, span, f"next hop length {hop_end - start - 4} is invalid")
+        try:
+            prefixes = split_prefixes(data[hop_end + 1 : stop], afi, family in ctx.addpath_receive)
+        except ValueError as exc:
+            raise _mp_error(data, span, str(exc)) from None
+        if prefixes:
+            announced.append((family, data[start + 4 : hop_end], prefixes))
+
+    if announced and not reason:
+        if not block.has_origin:
+            reason = "ORIGIN is missing"
+        elif not block.has_as_path:
+            reason = "AS_PATH is missing"
+        elif nlri and block.next_hop is None:
+            reason = "NEXT_HOP is missing"
+    if reason and announced:
+        for family, _, prefixes in announced:
+            for known, listed in withdrawn:
+                if known == family:
+                    listed.extend(prefixes)
+                    break
+            else:
+                # classic IPv4 withdrawals stay first
+                withdrawn.insert(0 if family == IPV4_UNICAST else len(withdrawn), (family, prefixes))
+        announced = []
+    return Update(withdrawn, announced, block.attributes, None, reason, notes)
+
+
+def _without(data: bytes, start: int, end: int, cut: list[Span]) -> bytes:
+    """The attribute field ``data[start:end]`` with the ``cut`` attributes removed."""
+    pieces = []
+    for flags, _, value, stop in cut:
+        pieces.append(data[start : value - (4 if flags & FLAG_EXTENDED_LENGTH else 3)])
+        start = stop
+    pieces.append(data[start:end])
+    return b"".join(pieces)
+
+
+# --- building -----------------------------------------------------------------------------------
+
+_UPDATE_OVERHEAD = HEADER_LEN + 4  # header, withdrawn routes length, total path attribute length
+_LENGTHS = struct.Struct(">HBH")  # message length, type, withdrawn routes length
+_SHORT = struct.Struct(">H")
+_MAPPED_V4 = b"\x00" * 10 + b"\xff\xff"  # ::ffff:a.b.c.d (RFC 4291 §2.5.5.2)
+
+
+def _runs(prefixes: Sequence[bytes], room: int, short: int) -> list[bytes]:
+    """Join prefixes into as few runs as possible, keeping their order.
+
+    A run of ``n`` bytes fits when ``n <= room``, or when ``n <= short`` and ``n <= room + 1`` (an
+    MP attribute whose value stays under 256 bytes has a 1-byte-shorter header).
+    """
+    bonus = min(short, room + 1)
+    runs: list[bytes] = []
+    run: list[bytes] = []
+    used = 0
+    for prefix in prefixes:
+        total = used + len(prefix)
+        if total <= room or total <= bonus:
+            run.append(prefix)
+            used = total
+            continue
+        if not run or (len(prefix) > room and len(prefix) > bonus):
+            raise EncodeError("the path attributes leave no room for a prefix in the message")
+        runs.append(b"".join(run))
+        run = [prefix]
+        used = len(prefix)
+    if run:
+        runs.append(b"".join(run))
+    return runs
+
+
+def _message(withdrawn: bytes, attributes: bytes, nlri: bytes) -> bytes:
+    length = _UPDATE_OVERHEAD + len(withdrawn) + len(attributes) + len(nlri)
+    return b"".join(
+        (
+            MARKER,
+            _LENGTHS.pack(length, UPDATE, len(withdrawn)),
+            withdrawn,
+            _SHORT.pack(len(attributes)),
+            attributes,
+            nlri,
+        )
+    )
+
+
+def build_updates(
+    family: Family, attrs: Attributes, next_hop: bytes | None, prefixes: Sequence[bytes], ctx: Negotiated
+) -> list[bytes]:
+    """Whole UPDATE messages announcing ``prefixes`` (keys in the on-wire form for ``ctx``: with a
+    path identifier exactly when ADD-PATH send is negotiated for ``family``) with one attribute set.
+
+    IPv4 unicast with an IPv4 (or no) next hop uses the classic NLRI field and NEXT_HOP; everything
+    else an MP_REACH_NLRI written last. As many prefixes as fit ``ctx.max_message`` go in each message.
+    """
+    if not prefixes:
+        return []
+    afi = _PREFIX_FAMILIES.get(family)
+    if afi is None:
+        raise EncodeError(f"cannot build UPDATEs for family {family_name(family)}")
+    if next_hop == NEXT_HOP_SELF:
+        raise EncodeError("next-hop self must be resolved to the local address before encoding")
+    limit = ctx.max_message
+    if family == IPV4_UNICAST and (next_hop is None or len(next_hop) == 4):
+        block = encode_attributes(attrs, ctx, next_hop=next_hop)
+        runs = _runs(prefixes, limit - _UPDATE_OVERHEAD - len(block), -1)
+        return [_message(b"", block, run) for run in runs]
+    if next_hop is None or len(next_hop) not in _NEXT_HOP_LENGTHS:
+        raise EncodeError(f"{family_name(family)} needs a next hop of 4, 16 or 32 bytes")
+    classic_hop = None
+    if len(next_hop) == 4 and afi == AFI_IPV6:
+        if (family[0], family[1], AFI_IPV4) in ctx.extended_nexthop:
+            classic_hop = next_hop  # what ExaBGP sends: NEXT_HOP and a 4-byte MP next hop
+        else:
+            next_hop = _MAPPED_V4 + next_hop
+    block = encode_attributes(attrs, ctx, next_hop=classic_hop)
+    head = struct.pack(">HBB", family[0], family[1], len(next_hop)) + next_hop + b"\x00"
+    room = limit - _UPDATE_OVERHEAD - len(block) - len(head) - 4
+    runs = _runs(prefixes, room, 255 - len(head))
+    return [
+        _message(b"", block + attribute(FLAG_OPTIONAL, ATTR_MP_REACH_NLRI, head + run), b"") for run in runs
+    ]
+
+
+def build_withdrawals(
+    family: Family,
+    prefixes: Sequence[bytes],
+    ctx: Negotiated,
+    attrs: Attributes | None = None,
+    *,
+    next_hop: bytes | None = None,
+) -> list[bytes]:
+    """Whole UPDATE messages withdrawing ``prefixes``: classic withdrawn routes for IPv4 unicast,
+    MP_UNREACH_NLRI otherwise, written after ``attrs`` (and ``next_hop``) encoded as
+    ``encode_attributes`` does when they are given (as ExaBGP 5.0.15 does for some families).
+    """
+    if not prefixes:
+        return []
+    limit = ctx.max_message
+    if family == IPV4_UNICAST:
+        runs = _runs(prefixes, limit - _UPDATE_OVERHEAD, -1)
+        return [_message(run, b"", b"") for run in runs]
+    if family not in _PREFIX_FAMILIES:
+        raise EncodeError(f"cannot build withdrawals for family {family_name(family)}")
+    block = b"" if attrs is None else encode_attributes(attrs, ctx, next_hop=next_hop)
+    head = struct.pack(">HB", family[0], family[1])
+    room = limit - _UPDATE_OVERHEAD - len(block) - len(head) - 4
+    runs = _runs(prefixes, room, 255 - len(head))
+    return [
+        _message(b"", block + attribute(FLAG_OPTIONAL, ATTR_MP_UNREACH_NLRI, head + run), b"") for run in runs
+    ]
+
+
+def end_of_rib(family: Family) -> bytes:
+    """The End-of-RIB marker of a family (RFC 4724 §2), as a whole message."""
+    if family == IPV4_UNICAST:
+        return _message(b"", b"", b"")
+    value = struct.pack(">HB", family[0], family[1])
+    # ExaBGP writes this one attribute with the Extended Length bit set
+    return _message(
+        b"", struct.pack(">BBH", FLAG_OPTIONAL | FLAG_EXTENDED_LENGTH, ATTR_MP_UNREACH_NLRI, 3) + value, b""
+    )
