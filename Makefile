@@ -4,7 +4,9 @@ VENV   ?= .venv
 PY      = $(VENV)/bin/python
 PIP     = $(VENV)/bin/pip
 
-.PHONY: demo test venv peers lint typecheck unit interop conformance bench clean
+ORACLE  ?= .oracle
+
+.PHONY: demo test venv peers oracle lint typecheck unit interop conformance bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,6 +15,14 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 venv: $(VENV)/.installed
+
+# ExaBGP 5.0.15 from PyPI in its own venv: the oracle of the differential tests and benchmarks.
+# The product never imports it.
+$(ORACLE)/bin/exabgp:
+	$(PYTHON) -m venv $(ORACLE)
+	$(ORACLE)/bin/pip install -q exabgp==5.0.15
+
+oracle: $(ORACLE)/bin/exabgp
 
 # The real peers used by the interop tests (Debian packages); installed with apt-get when root.
 peers:
@@ -34,11 +44,11 @@ unit: venv
 interop: venv peers
 	$(VENV)/bin/pytest -q -m interop tests
 
-test: venv peers lint typecheck
+test: venv peers oracle lint typecheck
 	$(VENV)/bin/pytest -q tests
 
 bench: venv peers
 	$(PY) bench/run.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) $(ORACLE) .mypy_cache .ruff_cache .pytest_cache .hypothesis

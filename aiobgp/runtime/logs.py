@@ -71,7 +71,9 @@ def setup(
         handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
     else:
         handler.setFormatter(
-            logging.Formatter("%(asctime)s %(process)d %(levelname)s: %(message)s", "%Y-%m-%d %H:%M:%S")
+            logging.Formatter(
+                "%(asctime)s.%(msecs)03d %(process)d %(levelname)s: %(message)s", "%Y-%m-%d %H:%M:%S"
+            )
         )
     logger.addHandler(handler)
     logger.setLevel(level_of(level))

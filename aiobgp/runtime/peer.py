@@ -13,7 +13,6 @@ import ipaddress
 import itertools
 import logging
 import socket
-import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, cast
 
@@ -40,6 +39,7 @@ log = logs.get("peer")
 
 ROUTES_LOGGED = 20  # announced/received routes logged one by one before only counts are logged
 PROGRESS_EVERY = 5.0  # seconds between "received so far" lines while a table arrives
+QUIET = 1.0  # seconds without UPDATE after which the received count is logged
 WRITE_BATCH = 65536  # bytes of UPDATE messages handed to the session at once
 CONNECT_TIMEOUT = 10.0
 
@@ -177,6 +177,9 @@ class PeerRunner:
         self._itemised = False  # the routes of the current drain were logged one by one
         self._received = self._received_logged = self._withdrawals = 0
         self._progress_at = 0.0
+        self._updates = self._updates_seen = 0  # UPDATEs received, and as the count timer last saw
+        self._counted = 0  # prefixes received when the count was last logged
+        self._count_timer: asyncio.TimerHandle | None = None
         self._self_logged: set[Family] = set()
         self.loop = asyncio.get_running_loop()
 
@@ -350,12 +353,29 @@ class PeerRunner:
             return
         if log.isEnabledFor(logging.DEBUG) or self._received_logged < ROUTES_LOGGED:
             self._log_update(update)
-        now = time.monotonic()
-        if now - self._progress_at >= PROGRESS_EVERY and self._received_logged >= ROUTES_LOGGED:
-            self._progress_at = now
-            log.info(
-                "%s: %d prefixes received so far (%d withdrawn)", self.name, self._received, self._withdrawals
-            )
+        self._updates += 1
+        if self._count_timer is None:
+            self._progress_at = self.loop.time()
+            self._count_timer = self.loop.call_later(QUIET, self._log_count)
+
+    def _log_count(self) -> None:
+        """Log the received count every PROGRESS_EVERY seconds while UPDATEs arrive, and once quiet."""
+        self._count_timer = None
+        now = self.loop.time()
+        if self._updates != self._updates_seen:
+            self._updates_seen = self._updates
+            if now - self._progress_at >= PROGRESS_EVERY:
+                self._progress_at = now
+                self._log_received()
+            self._count_timer = self.loop.call_later(QUIET, self._log_count)
+        elif self._received != self._counted:
+            self._log_received()
+
+    def _log_received(self) -> None:
+        self._counted = self._received
+        log.info(
+            "%s: %d prefixes received so far (%d withdrawn)", self.name, self._received, self._withdrawals
+        )
 
     def _log_update(self, update: Update) -> None:
         debug = log.isEnabledFor(logging.DEBUG)
