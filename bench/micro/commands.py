@@ -1,0 +1,57 @@
+"""In-process micro-benchmark of the helper API's command parser: lines parsed per second.
+
+Each form is measured on distinct prefixes (as a helper streaming a table would send them), through
+`parse_command` (fast path once the tail is known) and through the general path alone.
+
+    .venv/bin/python bench/micro/commands.py [--lines 200000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+
+from aiobgp.api import commands
+from aiobgp.api.commands import parse_command
+
+FORMS = (
+    "announce route {} next-hop self",
+    "announce route {} next-hop 1.2.3.4 med 10 community [65000:1]",
+    "neighbor 127.0.0.1 announce route {} next-hop self",
+    "withdraw route {}",
+)
+
+
+def lines(form: str, count: int) -> list[str]:
+    """`count` lines of one form, each with its own /24 (or /32 past 65536 lines)."""
+    out = []
+    for n in range(count):
+        if count <= 65536:
+            prefix = f"10.{n >> 8 & 255}.{n & 255}.0/24"
+        else:
+            prefix = f"{10 + (n >> 24 & 63)}.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}/32"
+        out.append(form.format(prefix))
+    return out
+
+
+def rate(parse: Callable[[str], object], batch: list[str]) -> float:
+    start = time.perf_counter()
+    for line in batch:
+        parse(line)
+    return len(batch) / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lines", type=int, default=200_000)
+    args = parser.parse_args()
+    for form in FORMS:
+        batch = lines(form, args.lines)
+        fast = rate(parse_command, batch)
+        general = rate(commands._parse, batch)
+        print(f"{form.format('P'):70} {fast:>12,.0f} lines/s   (general path {general:>10,.0f} lines/s)")
+
+
+if __name__ == "__main__":
+    main()
