@@ -4,6 +4,7 @@
     aiobgp server [-1] [-P] [-v] CONFIG [CONFIG ...]
     aiobgp validate [-n] CONFIG [CONFIG ...]         parse and report (exit 0, or 2 on error)
     aiobgp env [-d] [-e]                             the effective settings
+    aiobgp decode [-f "AFI SAFI"] [-c CONFIG] HEX    a message as the JSON event helpers would get
     aiobgp version
 
 Exit codes: 0 success, 1 runtime failure, 2 configuration or usage error.
@@ -22,7 +23,7 @@ from aiobgp.config.environment import Environment, load_environment, render
 from aiobgp.config.model import Config, ConfigError
 from aiobgp.config.parser import load
 
-COMMANDS = ("server", "validate", "env", "version")
+COMMANDS = ("server", "validate", "env", "version", "decode")
 EXIT_OK, EXIT_FAILURE, EXIT_CONFIG = 0, 1, 2
 
 
@@ -47,6 +48,8 @@ def _parser() -> argparse.ArgumentParser:
     env.add_argument("-e", "--env", action="store_true", help="as exabgp.section.option=value lines")
 
     sub.add_parser("version", help="print version, Python and platform")
+    decode = sub.add_parser("decode", help="decode a BGP message given in hex", add_help=False)
+    decode.add_argument("rest", nargs=argparse.REMAINDER)
     return parser
 
 
@@ -124,7 +127,12 @@ def cmd_server(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(_normalise(list(sys.argv[1:] if argv is None else argv)))
+    words = _normalise(list(sys.argv[1:] if argv is None else argv))
+    if "decode" in words[:3]:  # the decode command parses its own options
+        from aiobgp.api.decode import main as decode_main
+
+        return decode_main(words[words.index("decode") + 1 :])
+    args = _parser().parse_args(words)
     try:
         if args.command == "version":
             return cmd_version()

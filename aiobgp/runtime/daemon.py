@@ -1,22 +1,38 @@
-"""The daemon: every configured neighbor in one asyncio loop, listeners, and signals.
+"""The daemon: every configured neighbor in one asyncio loop, listeners, helpers and signals.
 
-SIGTERM, SIGINT and SIGHUP stop it: every session is closed with NOTIFICATION Cease /
-Administrative Shutdown (RFC 8203/9003 text "aiobgp shutting down"), then the process exits 0.
+* SIGTERM, SIGINT and SIGHUP stop it: every session is closed with NOTIFICATION Cease /
+  Administrative Shutdown (RFC 8203/9003 text "aiobgp shutting down"), helpers get their shutdown
+  event, then the process exits 0.
+* SIGUSR1 (and the ``reload`` command) reads the configuration again: neighbors whose settings are
+  unchanged keep their session, configured routes that vanished are withdrawn and new ones announced,
+  routes announced by helpers stay. Changed neighbors are rebuilt (Cease 6/6), removed ones closed
+  (Cease 6/3). A configuration that does not load is logged and the running one kept.
+  With ``exabgp.debug.rotate`` and several files, each reload moves on to the next file.
+* SIGUSR2 reloads and restarts the helpers; SIGALRM (and ``restart``) also rebuilds every neighbor.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import gc
 import ipaddress
 import signal
 from collections.abc import Callable, Sequence
 
 from aiobgp import __version__
 from aiobgp.config.environment import Environment
-from aiobgp.config.model import Config, NeighborConfig
+from aiobgp.config.model import Config, ConfigError, NeighborConfig
+from aiobgp.config.parser import load
 from aiobgp.runtime import logs, tcp
+from aiobgp.runtime.api import Api
 from aiobgp.runtime.peer import BgpProtocol, PeerRunner, md5_key
-from aiobgp.wire.constants import CEASE_ADMIN_SHUTDOWN, ERR_CEASE
+from aiobgp.wire.constants import (
+    CEASE_ADMIN_SHUTDOWN,
+    CEASE_OTHER_CONFIG_CHANGE,
+    CEASE_PEER_DECONFIGURED,
+    ERR_CEASE,
+)
 from aiobgp.wire.notification import Notification, shutdown_communication
 
 log = logs.get("daemon")
@@ -26,8 +42,12 @@ SHUTDOWN_GRACE = 3.0  # seconds given to NOTIFICATIONs to leave before the proce
 
 class Daemon:
     def __init__(self, configs: Sequence[Config], env: Environment) -> None:
-        self.configs = list(configs)
+        self.paths = [c.path for c in configs]
+        self.rotate = bool(env.get("debug.rotate")) and len(configs) > 1
+        self.active = 0  # with rotation: the index of the file in use
+        self.configs = [configs[0]] if self.rotate else list(configs)
         self.env = env
+        self.api = Api(self, self.configs, env)
         self.runners: list[PeerRunner] = []
         self.servers: list[asyncio.Server] = []
         self._stopping: asyncio.Event | None = None
@@ -45,29 +65,98 @@ class Daemon:
         self._closed = asyncio.Event()
         for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             loop.add_signal_handler(signum, self.stop, signum)
+        loop.add_signal_handler(signal.SIGUSR1, self._signal_reload, signal.SIGUSR1, False)
+        loop.add_signal_handler(signal.SIGUSR2, self._signal_reload, signal.SIGUSR2, False)
+        loop.add_signal_handler(signal.SIGALRM, self._signal_reload, signal.SIGALRM, True)
         log.info("Welcome to aiobgp %s", __version__)
         for config in self.configs:
             log.info("Loaded configuration %s (%d neighbor(s))", config.path, len(config.neighbors))
-        attempts = int(self.env.get("tcp.attempts"))
-        open_wait = float(self.env.get("bgp.openwait"))
-        passive = bool(self.env.get("bgp.passive"))
-        port = int(self.env.get("tcp.port"))
-        for neighbor in self.neighbors:
-            self.runners.append(
-                PeerRunner(
-                    self, neighbor, attempts=attempts, open_wait=open_wait, passive=passive, connect_port=port
-                )
-            )
+        self.runners = [self._runner(n) for n in self.neighbors]
         try:
-            await self._listen(port)
+            await self._listen(int(self.env.get("tcp.port")))
         except OSError as error:
             log.error("cannot listen: %s", error)
             return 1
+        for runner in self.runners:
+            runner.subs = self.api.subscriptions(runner)
+        await self.api.start()
         for runner in self.runners:
             runner.start()
         await self._stopping.wait()
         await self._shutdown()
         return self.exit_code
+
+    def _runner(self, neighbor: NeighborConfig) -> PeerRunner:
+        return PeerRunner(
+            self,
+            neighbor,
+            attempts=int(self.env.get("tcp.attempts")),
+            open_wait=float(self.env.get("bgp.openwait")),
+            passive=bool(self.env.get("bgp.passive")),
+            connect_port=int(self.env.get("tcp.port")),
+        )
+
+    # --- reloading --------------------------------------------------------------------------------
+    def _signal_reload(self, signum: int, restart: bool) -> None:
+        log.info("Received %s, reloading the configuration", signal.Signals(signum).name)
+        self.api.signal(signum)
+        self.reload(restart=restart, helpers=signum == signal.SIGUSR2)
+
+    def reload(self, *, restart: bool = False, helpers: bool = False) -> None:
+        asyncio.get_running_loop().create_task(self._reload(restart, helpers or restart))
+
+    def _read(self) -> list[Config]:
+        if self.rotate:
+            index = (self.active + 1) % len(self.paths)
+            configs = [load(self.paths[index])]
+            self.active = index
+            return configs
+        return [load(path) for path in self.paths]
+
+    async def _reload(self, restart: bool, helpers: bool) -> None:
+        try:
+            configs = self._read()
+        except (ConfigError, OSError) as error:
+            log.error("reload failed, the running configuration stays: %s", error)
+            return
+        for config in configs:
+            for notice in config.notices:
+                log.warning("%s", notice)
+            log.info("Reloaded configuration %s (%d neighbor(s))", config.path, len(config.neighbors))
+        self.configs = configs
+        if helpers:
+            await self.api.stop()
+            self.api = Api(self, configs, self.env)
+            await self.api.start()
+        else:
+            await self.api.update(configs)
+        old = {_identity(r.neighbor): r for r in self.runners}
+        runners: list[PeerRunner] = []
+        fresh: list[PeerRunner] = []
+        for neighbor in self.neighbors:
+            runner = old.pop(_identity(neighbor), None)
+            if runner is not None and not restart:
+                runner.reconfigure(neighbor)
+            else:
+                if runner is not None:
+                    runner.stop(Notification(ERR_CEASE, CEASE_OTHER_CONFIG_CHANGE))
+                runner = self._runner(neighbor)
+                fresh.append(runner)
+            runners.append(runner)
+        for runner in old.values():
+            log.info("neighbor %s is no longer configured", runner.name)
+            runner.stop(Notification(ERR_CEASE, CEASE_PEER_DECONFIGURED))
+        self.runners = runners
+        for runner in runners:
+            runner.subs = self.api.subscriptions(runner)
+        for runner in fresh:
+            runner.start()
+
+    def fatal(self, reason: str) -> None:
+        """A helper died and ``exabgp.api.terminate`` is set."""
+        log.error("stopping: %s", reason)
+        self.exit_code = 1
+        self.stop()
 
     # --- listening --------------------------------------------------------------------------------
     async def _listen(self, port: int) -> None:
@@ -134,7 +223,13 @@ class Daemon:
             await asyncio.wait_for(self._closed.wait(), SHUTDOWN_GRACE)
         except TimeoutError:
             log.warning("some connections did not close in %.0fs", SHUTDOWN_GRACE)
+        await self.api.stop()
         log.info("aiobgp stopped")
+
+
+def _identity(neighbor: NeighborConfig) -> str:
+    """A neighbor's settings without its routes: equal identities keep their session on reload."""
+    return repr(dataclasses.replace(neighbor, routes=[], route_extras={}, api=[], position=None))
 
 
 def _any(address: str) -> str:
@@ -157,8 +252,16 @@ def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
     return uvloop.new_event_loop
 
 
+GC_THRESHOLDS = (50_000, 20, 100)
+"""A received table allocates millions of long-lived objects and almost no cycles: collecting the
+youngest generation every 700 allocations (CPython's default) would cost more than decoding."""
+
+
 def run(configs: Sequence[Config], env: Environment) -> int:
     """Run the daemon until a signal stops it; returns the exit code."""
+    gc.collect()
+    gc.freeze()  # the configuration's objects live as long as the daemon: never scan them again
+    gc.set_threshold(*GC_THRESHOLDS)
     logs.setup(
         level=str(env.get("log.level")),
         destination=str(env.get("log.destination")),

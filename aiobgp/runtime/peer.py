@@ -9,30 +9,46 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import ipaddress
 import itertools
 import logging
 import socket
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from aiobgp.config.model import NeighborConfig
+from aiobgp.api.events import NeighborInfo
+from aiobgp.api.selectors import NeighborIdentity
+from aiobgp.config.model import NO_EXTRAS, NeighborConfig, RouteExtras
 from aiobgp.rib.adj_rib_in import AdjRibIn
 from aiobgp.rib.adj_rib_out import AdjRibOut
+from aiobgp.rib.route import Route
 from aiobgp.runtime import logs, tcp
 from aiobgp.session import events as ev
 from aiobgp.session.peer import Peer, Tagged
 from aiobgp.session.settings import PeerConfig
 from aiobgp.wire.capabilities import local_capabilities
-from aiobgp.wire.constants import AFI_IPV4, Family, family_name
+from aiobgp.wire.constants import (
+    AFI_IPV4,
+    ERR_CEASE,
+    KEEPALIVE,
+    NOTIFICATION,
+    OPEN,
+    ROUTE_REFRESH,
+    UPDATE,
+    Family,
+    family_name,
+)
 from aiobgp.wire.context import Negotiated
 from aiobgp.wire.nlri import prefix_str
-from aiobgp.wire.notification import Notification, describe
-from aiobgp.wire.open import Open
+from aiobgp.wire.notification import Notification, describe, shutdown_communication, subcode_name
+from aiobgp.wire.open import Open, encode_open
+from aiobgp.wire.refresh import RouteRefresh
 from aiobgp.wire.text import route_str
-from aiobgp.wire.update import Update, end_of_rib
+from aiobgp.wire.update import Update, decode_update, end_of_rib
 
 if TYPE_CHECKING:
+    from aiobgp.runtime.api import Subscription
     from aiobgp.runtime.daemon import Daemon
 
 log = logs.get("peer")
@@ -162,10 +178,19 @@ class PeerRunner:
         self.peer = Peer(peer_config(neighbor, attempts=attempts, open_wait=open_wait, passive=passive))
         self.rib_out = AdjRibOut(group_updates=neighbor.group_updates)
         self.rib_in = AdjRibIn(keep=neighbor.adj_rib_in)
+        self.watchdogs: dict[str, dict[Route, bool]] = {}  # name -> route -> announced?
         for route in neighbor.routes:
-            extras = neighbor.route_extras.get(route)
-            if extras is None or not extras.withdraw:
-                self.rib_out.announce(route)
+            self._add(route, neighbor.route_extras.get(route, NO_EXTRAS))
+        self.subs: list[Subscription] = []
+        self.info = NeighborInfo(
+            peer_address=neighbor.peer_address,
+            local_address=neighbor.local_address or "",
+            local_as=neighbor.local_as,
+            peer_as=neighbor.peer_as or 0,
+            router_id=neighbor.router_id or neighbor.local_address,
+        )
+        self.up_since: float | None = None
+        self.updates_sent = self.updates_received = 0
         self.connections: dict[int, BgpProtocol] = {}
         self.negotiated: Negotiated | None = None
         self.local_address = neighbor.local_address
@@ -175,12 +200,18 @@ class PeerRunner:
         self._eor_due = False
         self._announced = self._withdrawn = 0
         self._itemised = False  # the routes of the current drain were logged one by one
+        self._sent_routes = self._sent_withdrawals = 0  # sent and not logged yet
+        self._sent_logged_at = 0.0
+        self._sent_timer: asyncio.TimerHandle | None = None
         self._received = self._received_logged = self._withdrawals = 0
         self._progress_at = 0.0
         self._updates = self._updates_seen = 0  # UPDATEs received, and as the count timer last saw
         self._counted = 0  # prefixes received when the count was last logged
         self._count_timer: asyncio.TimerHandle | None = None
         self._self_logged: set[Family] = set()
+        self._pump_scheduled = False
+        self._identity: NeighborIdentity | None = None
+        self._identity_of: str | None = None  # the local address the cached identity was made with
         self.loop = asyncio.get_running_loop()
 
     # --- life -----------------------------------------------------------------------------------
@@ -192,9 +223,10 @@ class PeerRunner:
 
     def stop(self, notification: Notification | None = None) -> None:
         self.handle(self.peer.stop(self.loop.time(), notification))
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        for timer in (self._timer, self._count_timer, self._sent_timer):
+            if timer is not None:
+                timer.cancel()
+        self._timer = self._count_timer = self._sent_timer = None
 
     def idle(self) -> bool:
         """True once every connection is closed."""
@@ -207,6 +239,8 @@ class PeerRunner:
         local, peer = protocol.addresses()
         if self.local_address is None:
             self.local_address = local
+        self.info.local_address = self.local_address
+        self.daemon.api.state(self, "connected")
         log.debug("%s: %s connection %s -> %s", self.name, "incoming" if inbound else "outgoing", local, peer)
         self.handle(
             self.peer.connection_made(
@@ -251,14 +285,19 @@ class PeerRunner:
             kind = type(event)
             if kind is ev.UpdateReceived:
                 assert isinstance(event, ev.UpdateReceived)
+                self.updates_received += 1
                 self._update_received(event.update)
+                if self.subs:
+                    self.daemon.api.message(self, "receive", UPDATE, event.raw_body, event.update)
             elif kind is ev.Send:
                 assert isinstance(event, ev.Send) and conn_id is not None
                 protocol = self.connections.get(conn_id)
                 if protocol is not None and protocol.transport is not None:
                     protocol.transport.write(event.data)
             elif kind is ev.KeepaliveReceived or kind is ev.KeepaliveSent:
-                continue
+                if self.subs:
+                    direction = "receive" if kind is ev.KeepaliveReceived else "send"
+                    self.daemon.api.message(self, direction, KEEPALIVE, b"", None)
             else:
                 self._event(conn_id, event)
         self._schedule()
@@ -276,18 +315,30 @@ class PeerRunner:
             self.loop.create_task(self._connect())
         elif isinstance(event, ev.StateChanged):
             log.info("%s: state %s -> %s", name, event.old.value, event.new.value)
+            self.daemon.api.fsm(self, event.new.value)
         elif isinstance(event, ev.OpenSent):
             log.info("Sending OPEN to %s", name)
             log.debug("%s: OPEN sent: %s", name, _open_text(event.open))
+            if self.subs:
+                sent = event.open
+                body = encode_open(sent.asn, sent.hold_time, sent.router_id, sent.capabilities)[19:]
+                self.daemon.api.message(self, "send", OPEN, body, sent)
         elif isinstance(event, ev.OpenReceived):
             log.info("Received OPEN from %s", name)
             log.debug("%s: OPEN received: %s", name, _open_text(event.open))
+            self.negotiated = event.negotiated
+            self.daemon.api.message(self, "receive", OPEN, event.raw_body, event.open)
+            self.daemon.api.negotiated(self, event.negotiated)
         elif isinstance(event, ev.Established):
             self._established(event.negotiated)
         elif isinstance(event, ev.NotificationSent):
             log.warning("NOTIFICATION sent to %s: %s", name, describe(event.notification))
+            if self.subs:
+                body = event.notification.encode()[19:]
+                self.daemon.api.message(self, "send", NOTIFICATION, body, event.notification)
         elif isinstance(event, ev.NotificationReceived):
             log.warning("NOTIFICATION received from %s: %s", name, describe(event.notification))
+            self.daemon.api.message(self, "receive", NOTIFICATION, event.raw_body, event.notification)
         elif isinstance(event, ev.Down):
             self._down(event.reason)
         elif isinstance(event, ev.GaveUp):
@@ -299,8 +350,9 @@ class PeerRunner:
                 name,
                 family_name((event.refresh.afi, event.refresh.safi)),
             )
-            self.rib_out.resend_all()
-            self.pump()
+            self.daemon.api.message(self, "receive", ROUTE_REFRESH, event.raw_body, event.refresh)
+            if event.refresh.subtype == 0:
+                self.flush()
 
     def _established(self, negotiated: Negotiated) -> None:
         self.negotiated = negotiated
@@ -312,13 +364,15 @@ class PeerRunner:
             families or "none",
         )
         self._received = self._received_logged = self._withdrawals = 0
+        self.up_since = self.loop.time()
+        self.daemon.api.state(self, "up")
         self.rib_out.resend_all()
         self._drain = None
         self._eor_due = not self.neighbor.manual_eor
         self.pump()
 
     def _down(self, reason: str) -> None:
-        if self.negotiated is not None:
+        if self.up_since is not None:
             log.info(
                 "Session with %s is down: %s (received %d prefixes, %d withdrawals)",
                 self.name,
@@ -328,7 +382,9 @@ class PeerRunner:
             )
         else:
             log.info("%s: session not established: %s", self.name, reason)
+        self.daemon.api.state(self, "down", reason)
         self.negotiated = None
+        self.up_since = None
         self._drain = None
         self.rib_in.clear()
 
@@ -457,25 +513,45 @@ class PeerRunner:
             batch.append(message)
             size += len(message)
             if size >= WRITE_BATCH:
-                self.handle(self.peer.send_update(b"".join(batch), self.loop.time()))
+                self._send_updates(batch)
                 batch, size = [], 0
         if batch:
-            self.handle(self.peer.send_update(b"".join(batch), self.loop.time()))
+            self._send_updates(batch)
         if self._drain is None:
             self._summarise_announcements()
             if self.rib_out.has_pending():
-                self.loop.call_soon(self.pump)
+                self.schedule_pump()
             else:
                 self._finish_initial()
+
+    def schedule_pump(self) -> None:
+        """Send the pending changes soon: after every command of the current batch is applied."""
+        if not self._pump_scheduled:
+            self._pump_scheduled = True
+            self.loop.call_soon(self._scheduled_pump)
+
+    def _scheduled_pump(self) -> None:
+        self._pump_scheduled = False
+        self.pump()
+
+    def _send_updates(self, messages: list[bytes]) -> None:
+        """Hand whole UPDATE messages to the session, and to the helpers that report sent UPDATEs."""
+        self.updates_sent += len(messages)
+        self.handle(self.peer.send_update(b"".join(messages), self.loop.time()))
+        ctx = self.negotiated
+        if ctx is not None and self.subs and self.daemon.api.wants(self, "send", UPDATE):
+            for message in messages:
+                body = message[19:]
+                self.daemon.api.message(self, "send", UPDATE, body, decode_update(body, _sent(ctx)))
 
     def _finish_initial(self) -> None:
         ctx = self.negotiated
         if not self._eor_due or ctx is None or self.peer.established is None:
             return
         self._eor_due = False
-        messages = b"".join(end_of_rib(f) for f in sorted(ctx.families))
+        messages = [end_of_rib(f) for f in sorted(ctx.families)]
         if messages:
-            self.handle(self.peer.send_update(messages, self.loop.time()))
+            self._send_updates(messages)
             log.debug(
                 "%s: End-of-RIB sent for %s",
                 self.name,
@@ -499,10 +575,145 @@ class PeerRunner:
         self._itemised = True
 
     def _summarise_announcements(self) -> None:
-        if not self._itemised and (self._announced or self._withdrawn):
-            log.info("%s: sent %d route(s) and %d withdrawal(s)", self.name, self._announced, self._withdrawn)
+        """Count what a drain sent; the counts are logged once sending pauses (or every few seconds)."""
+        if not self._itemised:
+            self._sent_routes += self._announced
+            self._sent_withdrawals += self._withdrawn
+            if (self._sent_routes or self._sent_withdrawals) and self._sent_timer is None:
+                self._sent_timer = self.loop.call_later(QUIET, self._log_sent)
         self._announced = self._withdrawn = 0
         self._itemised = False
+
+    def _log_sent(self) -> None:
+        self._sent_timer = None
+        now = self.loop.time()
+        busy = self._drain is not None or self.rib_out.has_pending()
+        if busy and now - self._sent_logged_at < PROGRESS_EVERY:
+            self._sent_timer = self.loop.call_later(QUIET, self._log_sent)
+            return
+        self._sent_logged_at = now
+        log.info(
+            "%s: sent %d route(s) and %d withdrawal(s)", self.name, self._sent_routes, self._sent_withdrawals
+        )
+        self._sent_routes = self._sent_withdrawals = 0
+
+    # --- what helpers ask for ----------------------------------------------------------------------
+    def identity(self) -> NeighborIdentity:
+        """What API selectors match against (cached: it changes only with the local address)."""
+        cached = self._identity
+        if cached is not None and self._identity_of == self.local_address:
+            return cached
+        self._identity_of = self.local_address
+        n = self.neighbor
+        self._identity = NeighborIdentity(
+            peer_address=n.peer_address,
+            local_address=self.local_address,
+            local_as=n.local_as,
+            peer_as=n.peer_as,
+            router_id=self.info.router_id,
+            families=tuple(n.families),
+            multi_session=n.capabilities.multi_session,
+        )
+        return self._identity
+
+    def _add(self, route: Route, extras: RouteExtras) -> None:
+        """A route from the configuration or a helper, with its watchdog group if it has one."""
+        if extras.watchdog is not None:
+            group = self.watchdogs.setdefault(extras.watchdog, {})
+            group[route] = not extras.withdraw
+        if not extras.withdraw:
+            self.rib_out.announce(route)
+
+    def reconfigure(self, neighbor: NeighborConfig) -> None:
+        """A reload kept this neighbor: apply the changes of its configured routes only."""
+        old = set(self.neighbor.routes)
+        new = set(neighbor.routes)
+        for route in old - new:
+            self.rib_out.withdraw(route.family, route.nlri)
+        for route in neighbor.routes:
+            if route not in old or neighbor.route_extras.get(route) != self.neighbor.route_extras.get(route):
+                self._add(route, neighbor.route_extras.get(route, NO_EXTRAS))
+        self.neighbor = neighbor
+        self._identity = None
+        self.schedule_pump()
+
+    def announce(self, routes: list[Route], extras: RouteExtras) -> None:
+        for route in routes:
+            self._add(route, extras)
+        self.schedule_pump()
+
+    def withdraw(self, routes: list[Route]) -> None:
+        for route in routes:
+            if not self.rib_out.withdraw(route.family, route.nlri):
+                log.info("%s: withdraw of %s: route not found", self.name, family_name(route.family))
+            for group in self.watchdogs.values():
+                for held in [r for r in group if r.family == route.family and r.nlri == route.nlri]:
+                    del group[held]
+        self.schedule_pump()
+
+    def watchdog(self, name: str, announce: bool) -> None:
+        """``announce|withdraw watchdog NAME``: every route of the group goes up or down."""
+        group = self.watchdogs.get(name, {})
+        for route in group:
+            group[route] = announce
+            if announce:
+                self.rib_out.announce(route)
+            else:
+                self.rib_out.withdraw(route.family, route.nlri)
+        self.schedule_pump()
+
+    def send_eor(self, family: Family) -> None:
+        if self.peer.established is not None:
+            self._send_updates([end_of_rib(family)])
+
+    def send_route_refresh(self, family: Family) -> None:
+        if self.peer.established is None:
+            return
+        self.handle(self.peer.send_route_refresh(family[0], family[1], 0, self.loop.time()))
+        if self.subs:
+            refresh = RouteRefresh(family[0], family[1], 0)
+            self.daemon.api.message(self, "send", ROUTE_REFRESH, refresh.encode()[19:], refresh)
+
+    def flush(self) -> None:
+        """Send the whole Adj-RIB-Out again (``flush adj-rib out``, a peer's ROUTE-REFRESH)."""
+        self.rib_out.resend_all()
+        self._drain = None
+        self.schedule_pump()
+
+    def clear(self, direction: str) -> None:
+        if direction == "out":
+            count = self.rib_out.withdraw_all()
+            for group in self.watchdogs.values():
+                group.clear()
+            log.info("%s: withdrawing all %d announced routes", self.name, count)
+            self.schedule_pump()
+        else:
+            self.rib_in.clear()
+
+    def teardown(self, subcode: int) -> None:
+        """NOTIFICATION Cease with this subcode (its name as shutdown text); the peer reconnects."""
+        data = shutdown_communication(subcode_name(ERR_CEASE, subcode)) if subcode in (2, 4) else b""
+        log.info("%s: teardown requested (Cease subcode %d)", self.name, subcode)
+        self.handle(self.peer.notify(self.loop.time(), Notification(ERR_CEASE, subcode, data)))
+
+    def describe(self) -> dict[str, Any]:
+        """What ``show neighbor`` prints."""
+        n = self.neighbor
+        ctx = self.negotiated if self.up_since is not None else None
+        return {
+            "peer-address": n.peer_address,
+            "state": self.peer.state.value.lower(),
+            "duration": _uptime(self.loop.time(), self.up_since),
+            "local": {"address": self.local_address, "as": n.local_as, "id": self.info.router_id},
+            "peer": {"address": n.peer_address, "as": n.peer_as if n.peer_as is not None else "auto"},
+            "hold": ctx.hold_time if ctx is not None else n.hold_time,
+            "families": [family_name(f) for f in sorted(ctx.families)]
+            if ctx
+            else [family_name(f) for f in n.families],
+            "sent": self.updates_sent,
+            "received": self.updates_received,
+            "routes": {"out": len(self.rib_out), "in": self.rib_in.count()},
+        }
 
     # --- timers -----------------------------------------------------------------------------------
     def _schedule(self) -> None:
@@ -529,3 +740,17 @@ def _open_text(message: Open) -> str:
         f"version {message.version} asn {message.asn} hold time {message.hold_time} "
         f"router-id {message.router_id_str} families [{families}]"
     )
+
+
+def _uptime(now: float, since: float | None) -> str:
+    if since is None:
+        return "down"
+    seconds = int(now - since)
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+def _sent(ctx: Negotiated) -> Negotiated:
+    """The context to decode what we sent: our add-path send families are the receive side."""
+    if ctx.addpath_send == ctx.addpath_receive:
+        return ctx
+    return dataclasses.replace(ctx, addpath_receive=ctx.addpath_send)

@@ -1,0 +1,442 @@
+"""The helper API at run time: helpers' commands in, BGP events out.
+
+Rules:
+
+* A helper drives the neighbors whose ``api`` block lists it (``processes`` or a
+  ``processes-match`` expression) for announce, withdraw and watchdog commands; ``eor``,
+  ``route-refresh``, ``teardown``, ``flush`` and ``clear`` act on every neighbor their selectors
+  match, bound or not (as ExaBGP 5 does).
+* Every command is answered ``done`` or ``error`` unless the helper turned acknowledgements off;
+  an ``error`` is also logged with its reason, and nothing else changes.
+* The lines of one read are all applied before any UPDATE is built: routes announced and withdrawn
+  in one batch never reach the wire, and announcements are packed together.
+* Events are rendered once per helper and written without ever blocking (see ``processes``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from aiobgp import __version__
+from aiobgp.api import commands as cmd
+from aiobgp.api.commands import ParseError, parse_command
+from aiobgp.api.events import EventMode
+from aiobgp.api.json import JsonEncoder
+from aiobgp.api.selectors import select
+from aiobgp.api.text import TextEncoder
+from aiobgp.config.environment import Environment
+from aiobgp.config.model import Config, MessageSelection, ProcessConfig
+from aiobgp.runtime import logs
+from aiobgp.runtime.processes import Helper
+from aiobgp.wire.constants import (
+    KEEPALIVE,
+    MARKER,
+    NOTIFICATION,
+    OPEN,
+    ROUTE_REFRESH,
+    UPDATE,
+    family_name,
+)
+from aiobgp.wire.context import Negotiated
+from aiobgp.wire.nlri import prefix_str
+from aiobgp.wire.notification import Notification
+from aiobgp.wire.open import Open
+from aiobgp.wire.refresh import RouteRefresh
+from aiobgp.wire.text import route_str
+from aiobgp.wire.update import Update
+
+if TYPE_CHECKING:
+    from aiobgp.runtime.daemon import Daemon
+    from aiobgp.runtime.peer import PeerRunner
+
+log = logs.get("api")
+
+COMMANDS_LOGGED = 20  # commands of a helper logged at INFO before they are only counted
+Encoder = JsonEncoder | TextEncoder
+
+
+@dataclass(slots=True)
+class Subscription:
+    """What one helper gets about one neighbor (every ``api`` block naming it, merged)."""
+
+    helper: Helper
+    encoder: Encoder
+    neighbor_changes: bool = False
+    negotiated: bool = False
+    fsm: bool = False
+    signal: bool = False
+    receive: MessageSelection = field(default_factory=MessageSelection)
+    send: MessageSelection = field(default_factory=MessageSelection)
+
+
+_SELECTS = {
+    OPEN: "open",
+    UPDATE: "update",
+    NOTIFICATION: "notification",
+    KEEPALIVE: "keepalive",
+    ROUTE_REFRESH: "refresh",
+}
+
+
+def _merge(into: MessageSelection, other: MessageSelection) -> None:
+    for name in MessageSelection.__slots__:
+        if getattr(other, name):
+            setattr(into, name, True)
+
+
+def header_of(msg_type: int, body: bytes) -> bytes:
+    return MARKER + (19 + len(body)).to_bytes(2, "big") + bytes((msg_type,))
+
+
+class Api:
+    """Every helper process of the daemon, and the events of every neighbor they subscribed to."""
+
+    def __init__(self, daemon: Daemon, configs: list[Config], env: Environment) -> None:
+        self.daemon = daemon
+        self.env = env
+        self.helpers: dict[str, Helper] = {}
+        self.encoders: dict[str, Encoder] = {}
+        self._logged: dict[str, int] = {}
+        for config in configs:
+            for process in config.processes.values():
+                self._add(process)
+
+    def _add(self, process: ProcessConfig) -> None:
+        env = self.env
+        self.helpers[process.name] = Helper(
+            process,
+            self.lines,
+            buffer_limit=int(env.get("api.buffer")),
+            overflow=str(env.get("api.overflow")),
+            respawn=bool(env.get("api.respawn")),
+            terminate=self.daemon.fatal if env.get("api.terminate") else None,
+            ack=bool(env.get("api.ack")),
+        )
+        compact = bool(env.get("api.compact"))
+        self.encoders[process.name] = (
+            JsonEncoder(compact=compact) if process.encoder == "json" else TextEncoder()
+        )
+
+    # --- life -------------------------------------------------------------------------------------
+    async def start(self) -> None:
+        for helper in self.helpers.values():
+            await helper.start()
+
+    async def update(self, configs: list[Config]) -> None:
+        """After a reload: start the helpers that appeared, stop those that are gone, keep the others."""
+        wanted = {name: p for c in configs for name, p in c.processes.items()}
+        for name in [n for n in self.helpers if n not in wanted]:
+            helper = self.helpers.pop(name)
+            await helper.stop(self.encoders.pop(name).shutdown())
+        for name, process in wanted.items():
+            if name not in self.helpers:
+                self._add(process)
+                await self.helpers[name].start()
+
+    async def stop(self) -> None:
+        await asyncio.gather(
+            *(helper.stop(self.encoders[name].shutdown()) for name, helper in self.helpers.items())
+        )
+
+    def subscriptions(self, runner: PeerRunner) -> list[Subscription]:
+        """The helpers bound to a neighbor, with the merged flags of every ``api`` block naming them."""
+        subs: dict[str, Subscription] = {}
+        for api in runner.neighbor.api:
+            names = [n for n in api.processes if n in self.helpers]
+            for pattern in api.processes_match:
+                names += [n for n in self.helpers if re.search(pattern, n) and n not in names]
+            for name in names:
+                sub = subs.get(name)
+                if sub is None:
+                    sub = subs[name] = Subscription(self.helpers[name], self.encoders[name])
+                sub.neighbor_changes |= api.neighbor_changes
+                sub.negotiated |= api.negotiated
+                sub.fsm |= api.fsm
+                sub.signal |= api.signal
+                _merge(sub.receive, api.receive)
+                _merge(sub.send, api.send)
+        return list(subs.values())
+
+    # --- events -----------------------------------------------------------------------------------
+    def state(self, runner: PeerRunner, state: str, reason: str = "") -> None:
+        for sub in runner.subs:
+            if sub.neighbor_changes:
+                sub.helper.write(sub.encoder.state(runner.info, state, reason))
+
+    def fsm(self, runner: PeerRunner, state: str) -> None:
+        for sub in runner.subs:
+            if sub.fsm:
+                line = sub.encoder.fsm(runner.info, state)
+                if line:
+                    sub.helper.write(line)
+
+    def negotiated(self, runner: PeerRunner, negotiated: Negotiated) -> None:
+        for sub in runner.subs:
+            if sub.negotiated:
+                line = sub.encoder.negotiated(runner.info, negotiated)
+                if line:
+                    sub.helper.write(line)
+
+    def signal(self, signum: int) -> None:
+        for runner in self.daemon.runners:
+            for sub in runner.subs:
+                if sub.signal:
+                    line = sub.encoder.signal(runner.info, signum)
+                    if line:
+                        sub.helper.write(line)
+
+    def wants(self, runner: PeerRunner, direction: str, msg_type: int) -> bool:
+        """True when some helper of this neighbor reports this kind of message (cheap pre-check)."""
+        name = _SELECTS.get(msg_type)
+        if name is None:
+            return False
+        for sub in runner.subs:
+            selection = sub.receive if direction == "receive" else sub.send
+            if getattr(selection, name) and selection.reports():
+                return True
+        return False
+
+    def message(
+        self,
+        runner: PeerRunner,
+        direction: str,
+        msg_type: int,
+        body: bytes,
+        message: Open | Update | Notification | RouteRefresh | None,
+    ) -> None:
+        """Report one message to every helper that selected its type (``receive {}`` / ``send {}``)."""
+        name = _SELECTS[msg_type]
+        negotiated = runner.negotiated
+        header = b""
+        for sub in runner.subs:
+            selection = sub.receive if direction == "receive" else sub.send
+            if not getattr(selection, name):
+                continue
+            encoder = sub.encoder
+            if not header:
+                header = header_of(msg_type, body)
+            if selection.packets:
+                line = encoder.packet(
+                    runner.info, direction, msg_type, header, body, negotiated if sub.negotiated else None
+                )
+                sub.helper.write(line)
+            if not (selection.parsed or selection.consolidate):
+                continue
+            mode = EventMode.of(selection, sub.negotiated)
+            info = runner.info
+            if msg_type == UPDATE:
+                assert isinstance(message, Update)
+                line = encoder.update(info, direction, message, header, body, mode, negotiated)
+            elif msg_type == KEEPALIVE:
+                line = encoder.keepalive(info, direction, header, body, mode)
+            elif msg_type == OPEN:
+                assert isinstance(message, Open)
+                line = encoder.open(info, direction, message, header, body, mode)
+            elif msg_type == NOTIFICATION:
+                assert isinstance(message, Notification)
+                line = encoder.notification(info, direction, message, header, body, mode)
+            else:
+                assert isinstance(message, RouteRefresh)
+                line = encoder.refresh(info, direction, message, header, body, mode)
+            if line:
+                sub.helper.write(line)
+
+    # --- commands ---------------------------------------------------------------------------------
+    def lines(self, helper: Helper, lines: list[str]) -> None:
+        """Apply every line of one read; UPDATEs are built afterwards (see the module rules)."""
+        for raw in lines:
+            line = raw.strip()
+            if not line:
+                continue
+            logged = self._logged.get(helper.name, 0)
+            if logged < COMMANDS_LOGGED:
+                log.info("Received command from API (%s): %s", helper.name, line)
+                self._logged[helper.name] = logged + 1
+                if logged + 1 == COMMANDS_LOGGED:
+                    log.info("further commands from %s are logged at DEBUG level only", helper.name)
+            elif log.isEnabledFor(logging.DEBUG):
+                log.debug("Received command from API (%s): %s", helper.name, line)
+            try:
+                command = parse_command(line)
+            except ParseError as error:
+                log.error("API command from %s refused: %s: %s", helper.name, error, line)
+                helper.answer(False)
+                continue
+            try:
+                ok = self.execute(helper, command)
+            except Exception as error:  # a bug must not cost the helper its answer, nor the daemon its life
+                log.exception("API command from %s failed: %s: %s", helper.name, error, line)
+                ok = False
+            if ok is not None:
+                helper.answer(ok)
+
+    def _bound(self, helper: Helper, selectors: cmd.Selectors) -> list[PeerRunner]:
+        bound = [r for r in self.daemon.runners if any(sub.helper is helper for sub in r.subs)]
+        return [r for r in bound if select(selectors, r.identity())] if selectors else bound
+
+    def _matching(self, selectors: cmd.Selectors) -> list[PeerRunner]:
+        if not selectors:
+            return list(self.daemon.runners)
+        return [r for r in self.daemon.runners if select(selectors, r.identity())]
+
+    def execute(self, helper: Helper, command: cmd.Command) -> bool | None:
+        """Run one command; True/False is the answer, None means no answer at all."""
+        if isinstance(command, (cmd.Announce, cmd.Withdraw)):
+            targets = self._bound(helper, command.selectors)
+            if not targets:
+                log.error("API command from %s matches no neighbor bound to it", helper.name)
+                return False
+            for runner in targets:
+                if isinstance(command, cmd.Announce):
+                    runner.announce(command.routes, command.extras)
+                else:
+                    runner.withdraw(command.routes)
+            return True
+        if isinstance(command, cmd.Watchdog):
+            targets = self._bound(helper, command.selectors)
+            name = command.name or helper.name
+            for runner in targets:
+                runner.watchdog(name, command.action == "announce")
+            return bool(targets)
+        if isinstance(
+            command, (cmd.EndOfRib, cmd.RouteRefresh, cmd.FlushAdjRibOut, cmd.ClearAdjRib, cmd.Teardown)
+        ):
+            return self._session_command(helper, command)
+        if isinstance(command, cmd.Shutdown):
+            helper.write("shutdown in progress\n")
+            self.daemon.stop()
+            return True
+        if isinstance(command, (cmd.Reload, cmd.Restart)):
+            word = "reload" if isinstance(command, cmd.Reload) else "restart"
+            helper.write(f"{word} in progress\n")
+            self.daemon.reload(restart=isinstance(command, cmd.Restart))
+            return True
+        if isinstance(command, cmd.Version):
+            helper.write(f"aiobgp {__version__}\n")
+            return True
+        if isinstance(command, cmd.Help):
+            helper.write(cmd.help_text() + "\n")
+            return True
+        if isinstance(command, cmd.EnableAck):
+            helper.ack = True
+            return True
+        if isinstance(command, cmd.DisableAck):
+            helper.answer(True)
+            helper.ack = False
+            return None
+        if isinstance(command, cmd.SilenceAck):
+            helper.ack = False
+            return None
+        if isinstance(command, cmd.Reset):
+            return None
+        if isinstance(command, cmd.Comment):
+            return True
+        if isinstance(command, cmd.Debug):
+            log.warning("debug line from %s: %s", helper.name, command.text)
+            return None
+        if isinstance(command, cmd.ShowNeighbor):
+            self._write_lines(helper, self.show_neighbor(command))
+            return True
+        if isinstance(command, cmd.ShowAdjRib):
+            self._write_lines(helper, self.show_adj_rib(command))
+            return True
+        if isinstance(command, cmd.FlowCommand):
+            log.error("API command from %s refused: flow routes are not supported yet", helper.name)
+            return False
+        log.error("API command from %s refused: %s is not supported yet", helper.name, type(command).__name__)
+        return False
+
+    def _session_command(
+        self,
+        helper: Helper,
+        command: cmd.EndOfRib | cmd.RouteRefresh | cmd.FlushAdjRibOut | cmd.ClearAdjRib | cmd.Teardown,
+    ) -> bool:
+        if isinstance(command, cmd.Teardown) and not command.selectors:
+            log.error("API command from %s refused: teardown needs a neighbor selector", helper.name)
+            return False
+        targets = self._matching(command.selectors)
+        if not targets:
+            log.error("API command from %s matches no neighbor", helper.name)
+            return False
+        for runner in targets:
+            if isinstance(command, cmd.EndOfRib):
+                runner.send_eor(command.family)
+            elif isinstance(command, cmd.RouteRefresh):
+                runner.send_route_refresh(command.family)
+            elif isinstance(command, cmd.FlushAdjRibOut):
+                runner.flush()
+            elif isinstance(command, cmd.ClearAdjRib):
+                runner.clear(command.direction)
+            else:
+                runner.teardown(command.subcode)
+        return True
+
+    @staticmethod
+    def _write_lines(helper: Helper, lines: Iterable[str]) -> None:
+        for line in lines:
+            helper.write(line + "\n")
+
+    # --- show -------------------------------------------------------------------------------------
+    def show_neighbor(self, command: cmd.ShowNeighbor) -> list[str]:
+        runners = [r for r in self.daemon.runners if command.ip in (None, r.name)]
+        if command.json:
+            return [json.dumps([r.describe() for r in runners])]
+        if command.mode == "summary":
+            out = [f"{'Peer':<15} {'AS':<9} {'up/down':>7} {'state':<11} | {'#sent':>9} {'#recvd':>10}"]
+            for r in runners:
+                d = r.describe()
+                out.append(
+                    f"{r.name:<15} {d['peer']['as']!s:<9} {d['duration']:>7} {d['state']:<11}   "
+                    f"{d['sent']:>9} {d['received']:>10}"
+                )
+            return out
+        out = []
+        for r in runners:
+            d = r.describe()
+            out.append(f"Neighbor {r.name}")
+            out.append(f"    Session                         {d['state']}")
+            out.append(f"    Up/Down                         {d['duration']}")
+            out.append(f"    Local address                   {d['local']['address']}")
+            out.append(f"    Local AS                        {d['local']['as']}")
+            out.append(f"    Peer AS                         {d['peer']['as']}")
+            out.append(f"    Router ID                       {d['local']['id']}")
+            out.append(f"    Hold time                       {d['hold']}")
+            out.append(f"    Families                        {' '.join(d['families'])}")
+            out.append(f"    Routes sent                     {d['sent']}")
+            out.append(f"    Prefixes received               {d['received']}")
+        return out
+
+    def show_adj_rib(self, command: cmd.ShowAdjRib) -> list[str]:
+        out: list[str] = []
+        routes_json: dict[str, dict[str, list[dict[str, str]]]] = {}
+        for runner in self.daemon.runners:
+            if command.ip not in (None, runner.name):
+                continue
+            rib = runner.rib_in if command.direction == "in" else runner.rib_out
+            negotiated = runner.negotiated
+            for family in rib.families():
+                if not command.covers(family):
+                    continue
+                if command.direction == "in":
+                    addpath = negotiated is not None and family in negotiated.addpath_receive
+                else:
+                    addpath = negotiated is not None and family in negotiated.addpath_send
+                for key, (attributes, next_hop) in rib.routes(family):
+                    prefix = prefix_str(family[0], key, addpath)
+                    if command.json:
+                        routes_json.setdefault(runner.name, {"routes": []})["routes"].append(
+                            {"prefix": prefix, "family": family_name(family)}
+                        )
+                        continue
+                    text = route_str(prefix, next_hop or None, attributes)
+                    where = runner.identity().text() if command.extensive else runner.name
+                    out.append(f"{where} {family_name(family)} {text}")
+        if command.json:
+            return [json.dumps({name: value}) for name, value in routes_json.items()]
+        return out
