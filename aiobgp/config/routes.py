@@ -647,7 +647,8 @@ def parse_route(tokens: Sequence[Token], family: Family | None = None) -> RouteL
     attributes, next_hop, extras, path_id, split = _attribute_part(tokens, 1)
     afi, nlris = _prefixes(head, path_id, split)
     route_family = _family_of(afi, head, family)
-    return RouteList([Route(route_family, nlri, next_hop, attributes) for nlri in nlris], extras)
+    addpath = path_id is not None
+    return RouteList([Route(route_family, nlri, next_hop, attributes, addpath) for nlri in nlris], extras)
 
 
 def parse_attributes(tokens: Sequence[Token]) -> tuple[Attributes, bytes | None, RouteExtras]:
@@ -672,5 +673,7 @@ def parse_attributes_nlri(tokens: Sequence[Token], family: Family | None = None)
         _word(token)
         afi, nlris = _prefixes(token, b.path_id, b.split)
         route_family = _family_of(afi, token, family)
-        routes.extend(Route(route_family, nlri, b.next_hop, attributes) for nlri in nlris)
+        routes.extend(
+            Route(route_family, nlri, b.next_hop, attributes, b.path_id is not None) for nlri in nlris
+        )
     return routes

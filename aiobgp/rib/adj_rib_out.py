@@ -1,15 +1,24 @@
 """Adj-RIB-Out: the routes we announce to one peer, and the changes not sent yet.
 
-Routes are kept as ``{family: {prefix key: path}}`` where a path is the interned
-``(Attributes, next hop)`` pair, so a million routes sharing a few thousand attribute sets cost one
-dictionary entry and one small bytes object each. Changes accumulate in a pending map (the latest
-change of a prefix wins) and are turned into UPDATE messages by ``drain``, which groups prefixes by
-path so each UPDATE carries as many prefixes as fit.
+Rules:
+
+* Routes are kept as ``{family: {key: path}}`` where a path is the interned ``(Attributes, next
+  hop)`` pair, so a million routes sharing a few thousand attribute sets cost one dictionary entry
+  and one small bytes object each.
+* A key is the prefix's wire encoding preceded by its 4-byte ADD-PATH identifier (zero when the
+  route has none): two paths of one prefix are two routes. ``drain`` strips the identifier for a
+  session that did not negotiate ADD-PATH send for the family.
+* Changes are remembered as "what the peer holds for this key" (the path last sent, or None) in a
+  pending map. ``drain`` compares that with the table: a route announced then withdrawn before the
+  next drain never reaches the wire, an unchanged one is not sent twice, and a withdrawal is only
+  sent for what the peer was sent. A new session (``resend_all``) starts from "the peer holds
+  nothing".
+* ``drain`` groups the changed prefixes by path, so each UPDATE carries as many as fit.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from aiobgp.rib.paths import Path, PathInterner
 from aiobgp.rib.route import Route
@@ -17,12 +26,20 @@ from aiobgp.wire.constants import Family
 from aiobgp.wire.context import NEXT_HOP_SELF, Negotiated
 from aiobgp.wire.update import build_updates, build_withdrawals
 
+NO_PATH_ID = b"\x00\x00\x00\x00"
+_UNSENT: Path | None = None  # what the peer holds for a key it was never sent
+
+
+def key_of(route: Route) -> bytes:
+    """The Adj-RIB-Out key of a route: its NLRI with a path identifier in front."""
+    return route.nlri if route.addpath else NO_PATH_ID + route.nlri
+
 
 class AdjRibOut:
     def __init__(self, *, group_updates: bool = True) -> None:
         self.group_updates = group_updates
         self._routes: dict[Family, dict[bytes, Path]] = {}
-        self._pending: dict[Family, dict[bytes, Path | None]] = {}
+        self._pending: dict[Family, dict[bytes, Path | None]] = {}  # key -> what the peer holds
         self._intern = PathInterner(self._routes)
         self._resend = False
 
@@ -30,32 +47,29 @@ class AdjRibOut:
     def announce(self, route: Route) -> bool:
         """Add or replace a route; False when the same route with the same path is already held."""
         path = self._intern((route.attributes, route.next_hop))
+        key = key_of(route)
         table = self._routes.setdefault(route.family, {})
-        if table.get(route.nlri) is path:
+        held = table.get(key)
+        if held is path:
             return False
-        table[route.nlri] = path
-        self._pending.setdefault(route.family, {})[route.nlri] = path
+        pending = self._pending.setdefault(route.family, {})
+        if key not in pending:
+            pending[key] = held
+        table[key] = path
         return True
 
-    def announce_many(self, family: Family, prefixes: list[bytes], path: Path) -> int:
-        """Announce many prefixes sharing one path; returns how many changed."""
-        path = self._intern(path)
-        table = self._routes.setdefault(family, {})
-        pending = self._pending.setdefault(family, {})
-        changed = 0
-        for key in prefixes:
-            if table.get(key) is not path:
-                table[key] = path
-                pending[key] = path
-                changed += 1
-        return changed
-
-    def withdraw(self, family: Family, nlri: bytes) -> bool:
-        """Remove a route; False when it was not there (harmless, as in ExaBGP)."""
-        table = self._routes.get(family)
-        if table is None or table.pop(nlri, None) is None:
+    def withdraw(self, route: Route) -> bool:
+        """Remove a route (its attributes are not compared); False when it was not there."""
+        key = key_of(route)
+        table = self._routes.get(route.family)
+        if table is None:
             return False
-        self._pending.setdefault(family, {})[nlri] = None
+        held = table.pop(key, None)
+        if held is None:
+            return False
+        pending = self._pending.setdefault(route.family, {})
+        if key not in pending:
+            pending[key] = held
         return True
 
     def withdraw_all(self) -> int:
@@ -63,15 +77,15 @@ class AdjRibOut:
         count = 0
         for family, table in self._routes.items():
             pending = self._pending.setdefault(family, {})
-            for key in table:
-                pending[key] = None
+            for key, held in table.items():
+                pending.setdefault(key, held)
             count += len(table)
             table.clear()
         self._intern.clear()
         return count
 
     def resend_all(self) -> None:
-        """Send the whole table again on the next drain (a new session, or a route refresh)."""
+        """The peer holds nothing (a new session) or asked for everything (route refresh)."""
         self._resend = True
 
     # -- queries -------------------------------------------------------------------------------
@@ -85,22 +99,27 @@ class AdjRibOut:
         return [f for f, t in self._routes.items() if t]
 
     def routes(self, family: Family) -> Iterator[tuple[bytes, Path]]:
+        """``(key, path)`` of every route of a family; keys carry their path identifier."""
         yield from self._routes.get(family, {}).items()
 
     def has_pending(self) -> bool:
         return self._resend or any(self._pending.values())
 
     def pending_preview(self, limit: int) -> list[tuple[Family, bytes, Path | None]] | None:
-        """The changes the next drain will send, or None when there are more than ``limit``."""
-        tables = self._routes if self._resend else self._pending
-        if sum(len(t) for t in tables.values()) > limit:
+        """The changes the next drain may send (key, new path or None), or None when more than ``limit``."""
+        if self._resend:
+            if len(self) > limit:
+                return None
+            return [(f, k, p) for f, table in self._routes.items() for k, p in table.items()]
+        if sum(len(t) for t in self._pending.values()) > limit:
             return None
         changes: list[tuple[Family, bytes, Path | None]] = []
-        for family, table in tables.items():
-            changes.extend((family, key, path) for key, path in table.items())
-        if self._resend:
-            for family, table in self._pending.items():
-                changes.extend((family, key, None) for key, path in table.items() if path is None)
+        for family, pending in self._pending.items():
+            table = self._routes.get(family, {})
+            for key, sent in pending.items():
+                now = table.get(key)
+                if now != sent:
+                    changes.append((family, key, now))
         return changes
 
     # -- turning changes into messages ---------------------------------------------------------
@@ -109,54 +128,68 @@ class AdjRibOut:
     ) -> Iterator[tuple[Family, int, int, bytes]]:
         """Yield ``(family, announced, withdrawn, message)`` for everything pending.
 
-        The pending changes are taken when the generator starts; changes made while it runs are
-        kept for the next drain. ``local_address(family)`` gives the next hop that ``self`` stands
-        for. Families the session did not negotiate are kept pending, not sent.
+        What to send is decided when this is called (every family at once), so changes made while
+        the messages are being consumed are kept, exactly, for the next drain. ``local_address``
+        gives the next hop that ``self`` stands for. Families the session did not negotiate stay
+        pending.
         """
+        plan: list[tuple[Family, list[bytes], dict[Path, list[bytes]]]] = []
         if self._resend:
             self._resend = False
-            batches: dict[Family, dict[bytes, Path | None]] = {}
-            for family, table in self._routes.items():
-                batch: dict[bytes, Path | None] = dict(table)
-                withdrawn = self._pending.pop(family, {})
-                for key, path in withdrawn.items():
-                    if path is None:
-                        batch[key] = None
-                batches[family] = batch
-            for family, leftover in self._pending.items():
-                batches.setdefault(family, {}).update(leftover)
             self._pending = {}
+            for family, table in self._routes.items():
+                if family in ctx.families:
+                    plan.append(self._plan(family, table.items(), ctx))
+                elif table:
+                    self._pending[family] = dict.fromkeys(table, _UNSENT)
         else:
             batches, self._pending = self._pending, {}
+            for family, batch in batches.items():
+                if family in ctx.families:
+                    table = self._routes.get(family, {})
+                    changes = ((key, table.get(key)) for key, sent in batch.items() if table.get(key) != sent)
+                    plan.append(self._plan(family, changes, ctx))
+                elif batch:
+                    self._pending[family] = batch
+        return self._messages(plan, ctx, local_address)
 
-        for family, batch in batches.items():
-            if family not in ctx.families:
-                if batch:
-                    self._pending.setdefault(family, {}).update(batch)
-                continue
-            yield from self._messages(family, batch, ctx, local_address(family))
+    @staticmethod
+    def _plan(
+        family: Family, changes: Iterable[tuple[bytes, Path | None]], ctx: Negotiated
+    ) -> tuple[Family, list[bytes], dict[Path, list[bytes]]]:
+        """Withdrawn prefixes, and announced prefixes grouped by path, in the session's wire form."""
+        strip = family not in ctx.addpath_send
+        withdrawn: list[bytes] = []
+        groups: dict[Path, list[bytes]] = {}
+        for key, now in changes:
+            wire = key[4:] if strip else key
+            if now is None:
+                withdrawn.append(wire)
+            else:
+                groups.setdefault(now, []).append(wire)
+        return family, withdrawn, groups
 
     def _messages(
-        self, family: Family, batch: dict[bytes, Path | None], ctx: Negotiated, self_address: bytes
+        self,
+        plan: list[tuple[Family, list[bytes], dict[Path, list[bytes]]]],
+        ctx: Negotiated,
+        local_address: Callable[[Family], bytes],
     ) -> Iterator[tuple[Family, int, int, bytes]]:
-        withdrawn = [key for key, path in batch.items() if path is None]
-        size = max(1, len(withdrawn)) if self.group_updates else 1
-        for start in range(0, len(withdrawn), size):
-            chunk = withdrawn[start : start + size]
-            yield from _counted(family, 0, len(chunk), build_withdrawals(family, chunk, ctx))
-        groups: dict[Path, list[bytes]] = {}
-        for key, path in batch.items():
-            if path is not None:
-                groups.setdefault(path, []).append(key)
-        for (attributes, next_hop), prefixes in groups.items():
-            if next_hop == NEXT_HOP_SELF:
-                next_hop = self_address
-            if self.group_updates:
-                messages = build_updates(family, attributes, next_hop, prefixes, ctx)
-                yield from _counted(family, len(prefixes), 0, messages)
-            else:
-                for key in prefixes:
-                    yield from _counted(family, 1, 0, build_updates(family, attributes, next_hop, [key], ctx))
+        for family, withdrawn, groups in plan:
+            size = max(1, len(withdrawn)) if self.group_updates else 1
+            for start in range(0, len(withdrawn), size):
+                chunk = withdrawn[start : start + size]
+                yield from _counted(family, 0, len(chunk), build_withdrawals(family, chunk, ctx))
+            for (attributes, next_hop), prefixes in groups.items():
+                if next_hop == NEXT_HOP_SELF:
+                    next_hop = local_address(family)
+                if self.group_updates:
+                    messages = build_updates(family, attributes, next_hop, prefixes, ctx)
+                    yield from _counted(family, len(prefixes), 0, messages)
+                else:
+                    for wire in prefixes:
+                        messages = build_updates(family, attributes, next_hop, [wire], ctx)
+                        yield from _counted(family, 1, 0, messages)
 
 
 def _counted(

@@ -14,3 +14,4 @@ class Route:
     nlri: bytes  # the prefix's wire encoding (aiobgp.wire.nlri), path identifier first when set
     next_hop: bytes | None  # packed 4/16/32 bytes, NEXT_HOP_SELF (b"") for "self", None when absent
     attributes: Attributes
+    addpath: bool = False  # nlri begins with a 4-byte ADD-PATH identifier (path-information)

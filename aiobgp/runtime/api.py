@@ -29,7 +29,7 @@ from aiobgp.api.commands import ParseError, parse_command
 from aiobgp.api.events import EventMode
 from aiobgp.api.json import JsonEncoder
 from aiobgp.api.selectors import select
-from aiobgp.api.text import TextEncoder
+from aiobgp.api.text import TextEncoder, attributes_text
 from aiobgp.config.environment import Environment
 from aiobgp.config.model import Config, MessageSelection, ProcessConfig
 from aiobgp.runtime import logs
@@ -48,7 +48,7 @@ from aiobgp.wire.nlri import prefix_str
 from aiobgp.wire.notification import Notification
 from aiobgp.wire.open import Open
 from aiobgp.wire.refresh import RouteRefresh
-from aiobgp.wire.text import route_str
+from aiobgp.wire.text import address_str
 from aiobgp.wire.update import Update
 
 if TYPE_CHECKING:
@@ -426,7 +426,7 @@ class Api:
                 if command.direction == "in":
                     addpath = negotiated is not None and family in negotiated.addpath_receive
                 else:
-                    addpath = negotiated is not None and family in negotiated.addpath_send
+                    addpath = True  # Adj-RIB-Out keys always carry a path identifier
                 for key, (attributes, next_hop) in rib.routes(family):
                     prefix = prefix_str(family[0], key, addpath)
                     if command.json:
@@ -434,9 +434,9 @@ class Api:
                             {"prefix": prefix, "family": family_name(family)}
                         )
                         continue
-                    text = route_str(prefix, next_hop or None, attributes)
+                    hop = f" next-hop {address_str(next_hop)}" if next_hop else ""
                     where = runner.identity().text() if command.extensive else runner.name
-                    out.append(f"{where} {family_name(family)} {text}")
+                    out.append(f"{where} {family_name(family)} {prefix}{hop}{attributes_text(attributes)}")
         if command.json:
             return [json.dumps({name: value}) for name, value in routes_json.items()]
         return out

@@ -17,6 +17,7 @@ import socket
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, cast
 
+from aiobgp import __version__
 from aiobgp.api.events import NeighborInfo
 from aiobgp.api.selectors import NeighborIdentity
 from aiobgp.config.model import NO_EXTRAS, NeighborConfig, RouteExtras
@@ -39,11 +40,11 @@ from aiobgp.wire.constants import (
     Family,
     family_name,
 )
-from aiobgp.wire.context import Negotiated
+from aiobgp.wire.context import NEXT_HOP_SELF, Negotiated
 from aiobgp.wire.nlri import prefix_str
 from aiobgp.wire.notification import Notification, describe, shutdown_communication, subcode_name
 from aiobgp.wire.open import Open, encode_open
-from aiobgp.wire.refresh import RouteRefresh
+from aiobgp.wire.refresh import REFRESH_BORR, REFRESH_EORR, REFRESH_NORMAL, RouteRefresh
 from aiobgp.wire.text import route_str
 from aiobgp.wire.update import Update, decode_update, end_of_rib
 
@@ -58,6 +59,7 @@ PROGRESS_EVERY = 5.0  # seconds between "received so far" lines while a table ar
 QUIET = 1.0  # seconds without UPDATE after which the received count is logged
 WRITE_BATCH = 65536  # bytes of UPDATE messages handed to the session at once
 CONNECT_TIMEOUT = 10.0
+COALESCE = 0.02  # seconds helpers' changes are collected before UPDATEs are built
 
 _conn_ids = itertools.count(1)
 
@@ -139,6 +141,7 @@ def peer_config(neighbor: NeighborConfig, *, attempts: int, open_wait: float, pa
         extended_nexthop=list(neighbor.nexthops) or None,
         operational=neighbor.capabilities.operational,
         multisession=neighbor.capabilities.multi_session,
+        software_version=f"aiobgp/{__version__}" if neighbor.capabilities.software_version else None,
     )
     router_id = neighbor.router_id or neighbor.local_address
     if router_id is None or ipaddress.ip_address(router_id).version != 4:
@@ -179,8 +182,6 @@ class PeerRunner:
         self.rib_out = AdjRibOut(group_updates=neighbor.group_updates)
         self.rib_in = AdjRibIn(keep=neighbor.adj_rib_in)
         self.watchdogs: dict[str, dict[Route, bool]] = {}  # name -> route -> announced?
-        for route in neighbor.routes:
-            self._add(route, neighbor.route_extras.get(route, NO_EXTRAS))
         self.subs: list[Subscription] = []
         self.info = NeighborInfo(
             peer_address=neighbor.peer_address,
@@ -198,6 +199,7 @@ class PeerRunner:
         self._deadline: float | None = None
         self._drain: Iterator[tuple[Family, int, int, bytes]] | None = None
         self._eor_due = False
+        self._eorr_due: set[Family] = set()  # families owed an End-of-Route-Refresh
         self._announced = self._withdrawn = 0
         self._itemised = False  # the routes of the current drain were logged one by one
         self._sent_routes = self._sent_withdrawals = 0  # sent and not logged yet
@@ -213,6 +215,8 @@ class PeerRunner:
         self._identity: NeighborIdentity | None = None
         self._identity_of: str | None = None  # the local address the cached identity was made with
         self.loop = asyncio.get_running_loop()
+        for route in neighbor.routes:
+            self._add(route, neighbor.route_extras.get(route, NO_EXTRAS))
 
     # --- life -----------------------------------------------------------------------------------
     def start(self) -> None:
@@ -369,6 +373,7 @@ class PeerRunner:
         self.rib_out.resend_all()
         self._drain = None
         self._eor_due = not self.neighbor.manual_eor
+        self._eorr_due.clear()
         self.pump()
 
     def _down(self, reason: str) -> None:
@@ -524,11 +529,16 @@ class PeerRunner:
             else:
                 self._finish_initial()
 
-    def schedule_pump(self) -> None:
-        """Send the pending changes soon: after every command of the current batch is applied."""
+    def schedule_pump(self, delay: float = 0.0) -> None:
+        """Send the pending changes soon: after every command of the current batch is applied.
+
+        Helpers' commands wait ``COALESCE`` seconds, so that lines a helper writes in quick
+        succession are applied together (only their net result is sent, packed) even when they
+        arrive in separate reads.
+        """
         if not self._pump_scheduled:
             self._pump_scheduled = True
-            self.loop.call_soon(self._scheduled_pump)
+            self.loop.call_later(delay, self._scheduled_pump)
 
     def _scheduled_pump(self) -> None:
         self._pump_scheduled = False
@@ -545,8 +555,14 @@ class PeerRunner:
                 self.daemon.api.message(self, "send", UPDATE, body, decode_update(body, _sent(ctx)))
 
     def _finish_initial(self) -> None:
+        """Everything pending is sent: End-of-RIB after the first table, EoRR after a refresh."""
         ctx = self.negotiated
-        if not self._eor_due or ctx is None or self.peer.established is None:
+        if ctx is None or self.peer.established is None:
+            return
+        for family in sorted(self._eorr_due):
+            self.send_route_refresh(family, REFRESH_EORR)
+        self._eorr_due.clear()
+        if not self._eor_due:
             return
         self._eor_due = False
         messages = [end_of_rib(f) for f in sorted(ctx.families)]
@@ -563,8 +579,7 @@ class PeerRunner:
         if preview is None:
             return
         for family, key, path in preview:
-            addpath = family in ctx.addpath_send
-            prefix = prefix_str(family[0], key, addpath)
+            prefix = prefix_str(family[0], key, True)  # Adj-RIB-Out keys carry a path identifier
             if path is None:
                 log.info("Withdrawn route %s from %s", prefix, self.name)
                 continue
@@ -617,7 +632,13 @@ class PeerRunner:
         return self._identity
 
     def _add(self, route: Route, extras: RouteExtras) -> None:
-        """A route from the configuration or a helper, with its watchdog group if it has one."""
+        """A route from the configuration or a helper, with its watchdog group if it has one.
+
+        ``next-hop self`` becomes the configured local address at once, so the same route written
+        with that address is the same route (announcing it again sends nothing).
+        """
+        if route.next_hop == NEXT_HOP_SELF and self.neighbor.local_address is not None:
+            route = dataclasses.replace(route, next_hop=self.self_address(route.family))
         if extras.watchdog is not None:
             group = self.watchdogs.setdefault(extras.watchdog, {})
             group[route] = not extras.withdraw
@@ -629,7 +650,7 @@ class PeerRunner:
         old = set(self.neighbor.routes)
         new = set(neighbor.routes)
         for route in old - new:
-            self.rib_out.withdraw(route.family, route.nlri)
+            self.rib_out.withdraw(route)
         for route in neighbor.routes:
             if route not in old or neighbor.route_extras.get(route) != self.neighbor.route_extras.get(route):
                 self._add(route, neighbor.route_extras.get(route, NO_EXTRAS))
@@ -640,16 +661,16 @@ class PeerRunner:
     def announce(self, routes: list[Route], extras: RouteExtras) -> None:
         for route in routes:
             self._add(route, extras)
-        self.schedule_pump()
+        self.schedule_pump(COALESCE)
 
     def withdraw(self, routes: list[Route]) -> None:
         for route in routes:
-            if not self.rib_out.withdraw(route.family, route.nlri):
+            if not self.rib_out.withdraw(route):
                 log.info("%s: withdraw of %s: route not found", self.name, family_name(route.family))
             for group in self.watchdogs.values():
                 for held in [r for r in group if r.family == route.family and r.nlri == route.nlri]:
                     del group[held]
-        self.schedule_pump()
+        self.schedule_pump(COALESCE)
 
     def watchdog(self, name: str, announce: bool) -> None:
         """``announce|withdraw watchdog NAME``: every route of the group goes up or down."""
@@ -659,25 +680,32 @@ class PeerRunner:
             if announce:
                 self.rib_out.announce(route)
             else:
-                self.rib_out.withdraw(route.family, route.nlri)
-        self.schedule_pump()
+                self.rib_out.withdraw(route)
+        self.schedule_pump(COALESCE)
 
     def send_eor(self, family: Family) -> None:
         if self.peer.established is not None:
             self._send_updates([end_of_rib(family)])
 
-    def send_route_refresh(self, family: Family) -> None:
+    def send_route_refresh(self, family: Family, subtype: int = REFRESH_NORMAL) -> None:
         if self.peer.established is None:
             return
-        self.handle(self.peer.send_route_refresh(family[0], family[1], 0, self.loop.time()))
+        self.handle(self.peer.send_route_refresh(family[0], family[1], subtype, self.loop.time()))
         if self.subs:
-            refresh = RouteRefresh(family[0], family[1], 0)
+            refresh = RouteRefresh(family[0], family[1], subtype)
             self.daemon.api.message(self, "send", ROUTE_REFRESH, refresh.encode()[19:], refresh)
 
     def flush(self) -> None:
-        """Send the whole Adj-RIB-Out again (``flush adj-rib out``, a peer's ROUTE-REFRESH)."""
+        """Send the whole Adj-RIB-Out again (``flush adj-rib out``, a peer's ROUTE-REFRESH).
+
+        With enhanced route refresh (RFC 7313) the routes go between a BoRR and an EoRR per family.
+        """
         self.rib_out.resend_all()
-        self._drain = None
+        ctx = self.negotiated
+        if ctx is not None and ctx.refresh == "enhanced" and self.peer.established is not None:
+            for family in sorted(ctx.families):
+                self.send_route_refresh(family, REFRESH_BORR)
+                self._eorr_due.add(family)
         self.schedule_pump()
 
     def clear(self, direction: str) -> None:
@@ -686,7 +714,7 @@ class PeerRunner:
             for group in self.watchdogs.values():
                 group.clear()
             log.info("%s: withdrawing all %d announced routes", self.name, count)
-            self.schedule_pump()
+            self.schedule_pump(COALESCE)
         else:
             self.rib_in.clear()
 

@@ -81,7 +81,7 @@ COMMANDS: list[tuple[str, Command]] = [
     ),
     (
         "announce route 10.0.0.0/24 next-hop 1.2.3.4 path-information 7",
-        Announce((), [Route(IPV4_UNICAST, b"\x00\x00\x00\x07\x18\x0a\x00\x00", NH, ATTRS)]),
+        Announce((), [Route(IPV4_UNICAST, b"\x00\x00\x00\x07\x18\x0a\x00\x00", NH, ATTRS, addpath=True)]),
     ),
     (
         "announce route 10.0.0.0/24 next-hop 1.2.3.4 watchdog dns name web withdraw",

@@ -1,0 +1,95 @@
+"""In-process micro-benchmark of the helper event encoders: received UPDATEs rendered per second.
+
+The synthetic table looks like a full Internet table: 1-10 ASN paths, 30% of the sets with 1-6
+communities, 20% with a MED, 2.5 prefixes per UPDATE on average. Every UPDATE is decoded once
+beforehand (interned attributes, as a session produces them); the timed loop only renders events.
+
+    .venv/bin/python bench/micro/json_events.py [--prefixes 1000000] [--family ipv4|ipv6] [--text]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import random
+import time
+
+from aiobgp.api.events import EventMode, NeighborInfo
+from aiobgp.api.json import JsonEncoder
+from aiobgp.api.text import TextEncoder
+from aiobgp.wire.attributes import Attributes
+from aiobgp.wire.constants import AFI_IPV4, AS_SEQUENCE, IPV4_UNICAST, IPV6_UNICAST, Family
+from aiobgp.wire.context import Negotiated
+from aiobgp.wire.nlri import encode_prefix
+from aiobgp.wire.update import Update, build_updates, decode_update
+
+
+def table(count: int, family: Family, seed: int) -> list[tuple[Attributes, list[bytes]]]:
+    """``count`` prefixes spread over attribute sets of 1 to 4 prefixes (2.5 on average)."""
+    rng = random.Random(seed)
+    upstreams = [
+        rng.randint(65_536, 4_200_000_000) if rng.random() < 0.3 else rng.randint(1, 64_511)
+        for _ in range(2000)
+    ]
+    sets: list[tuple[Attributes, list[bytes]]] = []
+    made = 0
+    while made < count:
+        path = tuple(rng.choice(upstreams) for _ in range(rng.randint(1, 10)))
+        communities = (
+            tuple(rng.getrandbits(32) for _ in range(rng.randint(1, 6))) if rng.random() < 0.3 else ()
+        )
+        attrs = Attributes(
+            origin=rng.choice((0, 0, 0, 2)),
+            as_path=((AS_SEQUENCE, path),),
+            med=rng.randint(0, 1000) if rng.random() < 0.2 else None,
+            local_pref=100,
+            communities=communities,
+        )
+        prefixes = []
+        for _ in range(min(rng.randint(1, 4), count - made)):
+            if family[0] == AFI_IPV4:
+                plen = rng.choice((24,) * 6 + (16, 19, 20, 21, 22, 23))
+                address = rng.getrandbits(32).to_bytes(4, "big")
+            else:
+                plen = rng.choice((48,) * 6 + (29, 32, 36, 40, 44))
+                address = (0x2000 << 112 | rng.getrandbits(112)).to_bytes(16, "big")
+            prefixes.append(encode_prefix(address, plen))
+            made += 1
+        sets.append((attrs, prefixes))
+    return sets
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--prefixes", type=int, default=1_000_000)
+    parser.add_argument("--family", choices=("ipv4", "ipv6"), default="ipv4")
+    parser.add_argument("--text", action="store_true", help="the text encoder instead of JSON")
+    args = parser.parse_args()
+    family = IPV4_UNICAST if args.family == "ipv4" else IPV6_UNICAST
+    hop = bytes((10, 0, 0, 1)) if family == IPV4_UNICAST else bytes.fromhex("20010db8" + "00" * 11 + "01")
+    ctx = Negotiated(local_as=65000, peer_as=65000, families=frozenset({family}), max_message=4096)
+    updates: list[tuple[Update, bytes]] = []
+    for attrs, prefixes in table(args.prefixes, family, 1):
+        for message in build_updates(family, attrs, hop, prefixes, ctx):
+            updates.append((decode_update(message[19:], ctx), message))
+    neighbor = NeighborInfo("192.0.2.1", "192.0.2.2", 65000, 65000, "192.0.2.2")
+    encoder = TextEncoder() if args.text else JsonEncoder()
+    mode = EventMode()
+    gc.collect()
+    gc.disable()
+    start = time.perf_counter()
+    size = 0
+    for update, message in updates:
+        size += len(encoder.update(neighbor, "receive", update, message[:19], message[19:], mode, ctx))
+    elapsed = time.perf_counter() - start
+    gc.enable()
+    name = "text" if args.text else "json"
+    print(
+        f"{name} {args.family}: {args.prefixes} prefixes in {len(updates)} UPDATE events, {elapsed:.2f} s, "
+        f"{args.prefixes / elapsed:,.0f} prefixes/s, {len(updates) / elapsed:,.0f} events/s, "
+        f"{size / len(updates):.0f} bytes/event"
+    )
+
+
+if __name__ == "__main__":
+    main()

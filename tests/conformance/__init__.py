@@ -1,0 +1,1 @@
+"""Conformance runner: ExaBGP's functional test vectors against a speaker (scripts/conformance)."""
