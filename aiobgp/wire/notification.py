@@ -162,26 +162,3 @@ def describe(n: Notification) -> str:
     if text.isprintable():
         return f'{line} data "{escape(text)}"'
     return f"{line} data 0x{n.data.hex().upper()}"
-
-
-def exabgp_json_fields(n: Notification) -> tuple[str, str]:
-    """``(data, message)`` as ExaBGP 5.0.15 writes them in a JSON notification event.
-
-    For Cease 6/2 and 6/4 the data is first replaced by ExaBGP's rendering of the shutdown
-    communication (RFC 9003, up to 255 octets: ExaBGP's 128-octet limit is a defect not kept).
-    """
-    data = n.data
-    if (n.code, n.subcode) in SHUTDOWN_SUBCODES:
-        data = _exabgp_shutdown_text(data).encode("utf-8")
-    return "0x" + data.hex().upper(), data.decode("utf-8", "replace")
-
-
-def _exabgp_shutdown_text(data: bytes) -> str:
-    if not data or data[0] == 0:
-        return "empty Shutdown Communication."
-    length = data[0]
-    text = data[1 : 1 + length]
-    if len(text) < length:
-        return f"invalid Shutdown Communication (buffer underrun) length : {length} [{text.hex().upper()}]"
-    message_text = text.decode("utf-8", "replace").replace("\r", " ").replace("\n", " ")
-    return f'Shutdown Communication: "{message_text}"'

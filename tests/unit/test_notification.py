@@ -12,7 +12,6 @@ from aiobgp.wire.notification import (
     decode_notification,
     describe,
     error_name,
-    exabgp_json_fields,
     shutdown_communication,
     subcode_name,
 )
@@ -182,53 +181,3 @@ def test_describe(notification: Notification, line: str) -> None:
 def test_describe_is_one_safe_line(code: int, subcode: int, data: bytes) -> None:
     for n in (Notification(code, subcode, data), Notification(6, 2, bytes((len(data),)) + data)):
         assert describe(n).isprintable()
-
-
-@pytest.mark.parametrize(
-    ("notification", "data", "message"),
-    [
-        (Notification(4, 0), "0x", ""),
-        (Notification(1, 2, b"\x00\x12"), "0x0012", "\x00\x12"),
-        (Notification(3, 1, b"\xff"), "0xFF", "\ufffd"),
-        (
-            Notification(6, 2, shutdown_communication("bye")),
-            "0x" + b'Shutdown Communication: "bye"'.hex().upper(),
-            'Shutdown Communication: "bye"',
-        ),
-        (
-            Notification(6, 4, shutdown_communication("Administrative Reset")),
-            "0x" + b'Shutdown Communication: "Administrative Reset"'.hex().upper(),
-            'Shutdown Communication: "Administrative Reset"',
-        ),
-        (
-            Notification(6, 2, shutdown_communication("one\r\ntwo")),
-            "0x" + b'Shutdown Communication: "one  two"'.hex().upper(),
-            'Shutdown Communication: "one  two"',
-        ),
-        (
-            Notification(6, 2, b""),
-            "0x" + b"empty Shutdown Communication.".hex().upper(),
-            "empty Shutdown Communication.",
-        ),
-        (
-            Notification(6, 4, b"\x00"),
-            "0x" + b"empty Shutdown Communication.".hex().upper(),
-            "empty Shutdown Communication.",
-        ),
-        # RFC 9003 allows 255 octets; ExaBGP's 128-octet limit is a defect not reproduced
-        (
-            Notification(6, 2, shutdown_communication("x" * 200)),
-            "0x" + ('Shutdown Communication: "' + "x" * 200 + '"').encode().hex().upper(),
-            'Shutdown Communication: "' + "x" * 200 + '"',
-        ),
-        (
-            Notification(6, 2, b"\x09abc"),
-            "0x" + b"invalid Shutdown Communication (buffer underrun) length : 9 [616263]".hex().upper(),
-            "invalid Shutdown Communication (buffer underrun) length : 9 [616263]",
-        ),
-        # other Cease subcodes keep their raw data
-        (Notification(6, 3, b"\x03bye"), "0x03627965", "\x03bye"),
-    ],
-)
-def test_exabgp_json_fields(notification: Notification, data: str, message: str) -> None:
-    assert exabgp_json_fields(notification) == (data, message)
