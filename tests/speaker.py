@@ -10,6 +10,9 @@ import sys
 import time
 from pathlib import Path
 
+RUNNING: set[Speaker] = set()
+"""Speakers started and not stopped yet: tests/conftest.py stops them after each test."""
+
 
 class Speaker:
     """One aiobgp process. ``env`` adds ``exabgp.*`` settings (``{"tcp.bind": "127.0.0.1"}``)."""
@@ -38,6 +41,7 @@ class Speaker:
                 env=environ,
                 cwd=self.workdir,
             )
+        RUNNING.add(self)
         return self
 
     def log(self) -> str:
@@ -66,6 +70,7 @@ class Speaker:
         process = self.process
         if process is None:
             return 0
+        RUNNING.discard(self)
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
             try:
@@ -77,3 +82,10 @@ class Speaker:
                     f"aiobgp did not stop within {timeout}s:\n{self.log()[-4000:]}"
                 ) from None
         return process.returncode
+
+    def kill(self) -> None:
+        """Stop at once, whatever state it is in (clean-up after a failed test)."""
+        RUNNING.discard(self)
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()

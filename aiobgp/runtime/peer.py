@@ -213,6 +213,7 @@ class PeerRunner:
         self._self_logged: set[Family] = set()
         self._pump_scheduled = False
         self._identity: NeighborIdentity | None = None
+        self.session_conn: int | None = None  # the connection of the ESTABLISHED session
         self._identity_of: str | None = None  # the local address the cached identity was made with
         self.loop = asyncio.get_running_loop()
         for route in neighbor.routes:
@@ -330,10 +331,12 @@ class PeerRunner:
         elif isinstance(event, ev.OpenReceived):
             log.info("Received OPEN from %s", name)
             log.debug("%s: OPEN received: %s", name, _open_text(event.open))
-            self.negotiated = event.negotiated
+            if self.session_conn is None:  # a colliding connection must not replace the session's
+                self.negotiated = event.negotiated
             self.daemon.api.message(self, "receive", OPEN, event.raw_body, event.open)
             self.daemon.api.negotiated(self, event.negotiated)
         elif isinstance(event, ev.Established):
+            self.session_conn = conn_id
             self._established(event.negotiated)
         elif isinstance(event, ev.NotificationSent):
             log.warning("NOTIFICATION sent to %s: %s", name, describe(event.notification))
@@ -344,7 +347,11 @@ class PeerRunner:
             log.warning("NOTIFICATION received from %s: %s", name, describe(event.notification))
             self.daemon.api.message(self, "receive", NOTIFICATION, event.raw_body, event.notification)
         elif isinstance(event, ev.Down):
-            self._down(event.reason)
+            if self.session_conn is not None and conn_id != self.session_conn:
+                log.info("%s: a second connection was closed (%s); the session stays up", name, event.reason)
+            else:
+                self.session_conn = None
+                self._down(event.reason)
         elif isinstance(event, ev.GaveUp):
             log.error("%s: giving up after %d connection attempt(s)", name, event.attempts)
             self.daemon.peer_gave_up(self)

@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import errno
 import os
+import shutil
 import signal
 import time
 from collections.abc import Callable
@@ -103,6 +104,11 @@ class Helper:
         loop = asyncio.get_running_loop()
         argv = self.config.run
         env = dict(os.environ, TERM="dumb")
+        refusal = _not_executable(argv[0])
+        if refusal:
+            log.error("Process '%s' failed to start: %s: %s", self.name, argv[0], refusal)
+            self._died(f"could not start ({refusal})")
+            return False
         try:
             transport, _ = await loop.subprocess_exec(
                 lambda: _Protocol(self),
@@ -255,6 +261,25 @@ class Helper:
     def answer(self, ok: bool) -> None:
         if self.ack:
             self.write("done\n" if ok else "error\n")
+
+
+def _not_executable(program: str) -> str:
+    """Why ``program`` cannot be executed as is ("" when it can, or when exec will tell).
+
+    An executable file that is neither a binary nor a ``#!`` script would be run by ``/bin/sh``
+    (execvp's fallback): refuse it, as ExaBGP does, instead of guessing its language.
+    """
+    path = program if os.sep in program else shutil.which(program)
+    if path is None or not os.path.isfile(path) or not os.access(path, os.X_OK):
+        return ""
+    try:
+        with open(path, "rb") as file:
+            head = file.read(4)
+    except OSError:
+        return ""
+    if head.startswith(b"#!") or head == b"\x7fELF":
+        return ""
+    return "not an executable format (a script needs a #! line)"
 
 
 def _start_error(error: OSError) -> str:
