@@ -15,7 +15,7 @@ import sys
 from dataclasses import dataclass, field
 
 from aiobgp.api.events import PARSED, NeighborInfo
-from aiobgp.api.json import JsonEncoder, family_text, prefix_texts
+from aiobgp.api.json import JsonEncoder, family_text, flow_rule, prefix_texts
 from aiobgp.config.model import ConfigError
 from aiobgp.config.parser import load
 from aiobgp.wire.constants import (
@@ -34,6 +34,7 @@ from aiobgp.wire.constants import (
 )
 from aiobgp.wire.context import Negotiated
 from aiobgp.wire.errors import NotificationError
+from aiobgp.wire.flow import FLOW_FAMILIES, decode_rule, split_flows
 from aiobgp.wire.nlri import split_prefixes
 from aiobgp.wire.notification import decode_notification
 from aiobgp.wire.open import decode_open
@@ -159,6 +160,15 @@ def decode_message(raw: bytes, ctx: DecodeContext, encoder: JsonEncoder | None =
 def decode_nlri(raw: bytes, ctx: DecodeContext) -> list[str]:
     """``-n``: the NLRI objects of bytes holding only NLRI of the first family."""
     family = ctx.families[0] if ctx.families else (AFI_IPV4, SAFI_UNICAST)
+    if family in FLOW_FAMILIES:
+        afi, vpn = FLOW_FAMILIES[family]
+        try:
+            keys = split_flows(raw, vpn)
+            for key in keys:
+                decode_rule(key, afi, vpn)
+        except ValueError as exc:
+            raise InvalidPayload(str(exc)) from None
+        return [rendered[0] for rendered in (flow_rule(family, key, None) for key in keys) if rendered]
     if family not in _PREFIX_FAMILIES:
         raise InvalidPayload(f"NLRI of family {family_text(family)} cannot be decoded yet")
     try:

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterable
 from itertools import islice
 from socket import AF_INET6, inet_ntoa, inet_ntop
+from typing import cast
 
 from aiobgp.api.events import EventMode, NeighborInfo, hexstring
 from aiobgp.wire.attributes import Attributes
@@ -37,6 +38,7 @@ from aiobgp.wire.constants import (
     Family,
 )
 from aiobgp.wire.context import Negotiated
+from aiobgp.wire.flow import AND, BITMASK_TYPES, FLOW_FAMILIES, decode_rule
 from aiobgp.wire.notification import SHUTDOWN_SUBCODES, Notification
 from aiobgp.wire.open import Open
 from aiobgp.wire.refresh import SUBTYPE_NAMES, RouteRefresh
@@ -215,6 +217,28 @@ def extended_communities(values: Iterable[bytes]) -> list[tuple[bytes, str | Non
     return out
 
 
+ATTR_IPV6_EXTENDED_COMMUNITIES = 25
+"""IPv6 Address Specific Extended Community (RFC 5701): kept among ``Attributes.unknown``."""
+
+
+def _ipv6_extended(c: bytes) -> str:
+    subtype = c[1]
+    if c[0] & 0x3F == 0 and subtype == 0x0C:  # redirect / copy to an IPv6 next hop
+        address = inet_ntop(AF_INET6, c[2:18])
+        if c[19] & 1:
+            return f"copy-to-nexthop-ietf {address} (with copy)"
+        return f"redirect-to-nexthop-ietf {address}"
+    if c[0] & 0x3F == 0 and subtype in (0x02, 0x03, 0x0D):  # 5.0.15 has no text for these
+        return ""
+    return "0x" + c.hex().upper()
+
+
+def ipv6_extended_communities(value: bytes) -> list[tuple[bytes, str]]:
+    """The 20-byte entries of an attribute 25 value, sorted (as ExaBGP lists them), with their text."""
+    entries = sorted(value[at : at + 20] for at in range(0, len(value), 20))
+    return [(entry, _ipv6_extended(entry)) for entry in entries]
+
+
 # --- path attributes -----------------------------------------------------------------------------
 
 _ORIGINS = {code: f'"origin": "{name}"' for code, name in ORIGIN_NAMES.items()}
@@ -310,6 +334,13 @@ def _with_unknown(attrs: Attributes, known: list[str]) -> str:
     codes += [16] * bool(attrs.ext_communities) + [32] * bool(attrs.large_communities)
     parts = list(zip(codes, known, strict=True))
     for code, flags, value in attrs.unknown:
+        if code == ATTR_IPV6_EXTENDED_COMMUNITIES and value and not len(value) % 20:
+            values = ", ".join(
+                f'{{ "value": {int.from_bytes(item, "big")}, "string": "{text}" }}'
+                for item, text in ipv6_extended_communities(value)
+            )
+            parts.append((code, f'"extended-community-ipv6": [ {values} ]'))
+            continue
         parts.append((code, f'"attribute-0x{code:02X}-0x{flags:02X}": "0x{value.hex()}"'))
     parts.sort(key=lambda part: part[0])
     return ", ".join(text for _, text in parts)
@@ -330,6 +361,178 @@ def attribute_member(attrs: Attributes) -> str:
             del _ATTRIBUTE_CACHE[key]
     _ATTRIBUTE_CACHE[id(attrs)] = (attrs, text)
     return text
+
+
+# --- FlowSpec rules (RFC 8955, RFC 8956) -----------------------------------------------------------
+
+_PROTOCOLS = {
+    1: "icmp",
+    2: "igmp",
+    6: "tcp",
+    8: "egp",
+    17: "udp",
+    46: "rsvp",
+    47: "gre",
+    50: "esp",
+    51: "ah",
+    89: "ospf",
+    94: "ipip",
+    103: "pim",
+    132: "sctp",
+}
+_ICMP_TYPES = {
+    0: "echo-reply",
+    3: "unreachable",
+    5: "redirect",
+    8: "echo-request",
+    9: "router-advertisement",
+    10: "router-solicit",
+    11: "time-exceeded",
+    12: "parameter-problem",
+    13: "timestamp",
+    14: "timestamp-reply",
+    40: "photuris",
+    41: "experimental-mobility",
+    42: "extended-echo-request",
+    43: "extended-echo-reply",
+    253: "experimental-one",
+    254: "experimental-two",
+}
+_TCP_FLAGS = tuple(
+    enumerate(("fin", "syn", "rst", "push", "ack", "urg", "ece", "cwr", "ns"))
+)  # (bit number, name)
+# IPv6 has no "don't fragment" bit (RFC 8956 §3.7); 5.0.15 shows nothing for unnamed fragment bits
+_FRAGMENTS = {
+    AFI_IPV4: ((1, "dont-fragment"), (2, "is-fragment"), (4, "first-fragment"), (8, "last-fragment")),
+    AFI_IPV6: ((2, "is-fragment"), (4, "first-fragment"), (8, "last-fragment")),
+}
+_NUMERIC = ("false", "=", ">", ">=", "<", "<=", "!=", "true")  # by lt/gt/eq bits
+_BITMASK = ("", "=", "!", "!=")  # by not/match bits
+_COMPONENT_NAMES = {
+    AFI_IPV4: {1: "destination-ipv4", 2: "source-ipv4", 3: "protocol", 11: "dscp"},
+    AFI_IPV6: {1: "destination-ipv6", 2: "source-ipv6", 3: "next-header", 11: "traffic-class"},
+}
+_SHARED_NAMES = {
+    4: "port",
+    5: "destination-port",
+    6: "source-port",
+    7: "icmp-type",
+    8: "icmp-code",
+    9: "tcp-flags",
+    10: "packet-length",
+    12: "fragment",
+    13: "flow-label",
+}
+for _names in _COMPONENT_NAMES.values():
+    _names.update(_SHARED_NAMES)
+del _names
+
+
+def _tcp_flags(value: int) -> str:
+    names = [name for bit, name in _TCP_FLAGS if value >> bit & 1]
+    if value >> len(_TCP_FLAGS):
+        names.append(f"unknown tcp flag type {value}")
+    return "+".join(names)
+
+
+def _flow_value(kind: int, afi: int, value: int) -> str:
+    if kind == 3:
+        return _PROTOCOLS.get(value) or str(value)
+    if kind == 7:
+        return _ICMP_TYPES.get(value) or str(value)
+    if kind == 9:
+        return _tcp_flags(value)
+    if kind == 12:
+        return "+".join(name for bit, name in _FRAGMENTS[afi] if value & bit)
+    return str(value)
+
+
+def _flow_items(kind: int, afi: int, pairs: tuple[tuple[int, int], ...]) -> list[str]:
+    """The match items of one operator component: pairs joined by AND form one item."""
+    items: list[str] = []
+    bitmask = kind in BITMASK_TYPES
+    for index, (operator, number) in enumerate(pairs):
+        value = _flow_value(kind, afi, number)
+        if bitmask:
+            text = _BITMASK[operator & 3] + value
+        else:
+            text = _NUMERIC[operator & 7]
+            if operator & 7 not in (0, 7) or (index and operator & AND):
+                text += value  # 5.0.15 writes the value after an AND-ed "true"/"false" only
+        if index and operator & AND:
+            items[-1] += "&" + text
+        else:
+            items.append(text)
+    return items
+
+
+def rd_text(rd: bytes) -> str:
+    """A route distinguisher as ExaBGP writes it (RFC 4364 §4.2 types 0, 1, 2)."""
+    kind = _H.unpack_from(rd)[0]
+    if kind == 0:
+        return f"{_H.unpack_from(rd, 2)[0]}:{_I.unpack_from(rd, 4)[0]}"
+    if kind == 1:
+        return f"{inet_ntoa(rd[2:6])}:{_H.unpack_from(rd, 6)[0]}"
+    if kind == 2:
+        return f"{_I.unpack_from(rd, 2)[0]}:{_H.unpack_from(rd, 6)[0]}"
+    return "0x" + rd.hex().upper()
+
+
+_FLOW_CACHE: dict[tuple[Family, bytes, bytes | None], tuple[str, str] | None] = {}
+_FLOW_CACHE_MAX = 1 << 14
+
+
+def flow_rule(family: Family, key: bytes, next_hop: bytes | None) -> tuple[str, str] | None:
+    """``(JSON object, string)`` of one flow rule key (aiobgp.wire.flow) as ExaBGP 5.0.15 renders
+    it; the string is also the text encoder's. None when the rule is malformed (nothing shown)."""
+    cache_key = (family, key, next_hop)
+    if cache_key in _FLOW_CACHE:
+        return _FLOW_CACHE[cache_key]
+    afi, vpn = FLOW_FAMILIES[family]
+    rendered: tuple[str, str] | None = None
+    try:
+        rd, components = decode_rule(key, afi, vpn)
+    except ValueError:
+        pass
+    else:
+        names = _COMPONENT_NAMES[afi]
+        members = []
+        words = ["flow"]
+        for kind, value in components:
+            if kind in (1, 2):
+                address, plen, offset = cast(tuple[bytes, int, int], value)
+                if afi == AFI_IPV4:
+                    items = [f"{inet_ntoa(address)}/{plen}"]
+                else:
+                    items = [f"{inet_ntop(AF_INET6, address)}/{plen}/{offset}"]
+                several = False
+            else:
+                pairs = cast(tuple[tuple[int, int], ...], value)
+                items = _flow_items(kind, afi, pairs)
+                several = len(pairs) > 1  # 5.0.15 brackets by pairs, "[ >1&<9 ]" included
+            name = names[kind]
+            members.append(f'"{name}": [ {", ".join(json.dumps(item) for item in items)} ]')
+            words.append(f"{name} [ {' '.join(items)} ]" if several else f"{name} {items[0]}")
+        if rd is not None:
+            members.append(f'"rd": "{rd_text(rd)}"')
+            words.append(f"rd {rd_text(rd)}")
+        if next_hop:
+            hop = next_hop_texts(next_hop)[0]
+            members.append(f'"next-hop": "{hop}"')
+            words.append(f"next-hop {hop}")
+        string = " ".join(words)
+        members.append(f'"string": {json.dumps(string)}')
+        rendered = (f"{{ {', '.join(members)} }}", string)
+    if len(_FLOW_CACHE) >= _FLOW_CACHE_MAX:
+        _FLOW_CACHE.clear()
+    _FLOW_CACHE[cache_key] = rendered
+    return rendered
+
+
+def _flow_list(family: Family, keys: list[bytes], next_hop: bytes | None) -> str:
+    """The rule objects of flow keys, comma separated (malformed rules left out)."""
+    rendered = (flow_rule(family, key, next_hop) for key in keys)
+    return ", ".join(found[0] for found in rendered if found is not None)
 
 
 # --- UPDATE --------------------------------------------------------------------------------------
@@ -388,6 +591,12 @@ def update_message(update: Update, addpath: frozenset[Family], compact: bool = F
     if announced:
         by_family: dict[Family, dict[str, list[str]]] = {}
         for family, next_hop, keys in announced:
+            if family in FLOW_FAMILIES:
+                rules = _flow_list(family, keys, next_hop)
+                if rules:
+                    hop = next_hop_texts(next_hop or None)[0]
+                    by_family.setdefault(family, {}).setdefault(hop, []).append(rules)
+                continue
             if family not in _INET:
                 continue
             by_hop = by_family.setdefault(family, {})
@@ -412,6 +621,10 @@ def update_message(update: Update, addpath: frozenset[Family], compact: bool = F
         for family, keys in update.withdrawn:
             if family in _INET and keys:
                 withdrawn.setdefault(family, []).append(_nlri_list(family, keys, family in addpath, compact))
+            elif family in FLOW_FAMILIES:
+                rules = _flow_list(family, keys, None)
+                if rules:
+                    withdrawn.setdefault(family, []).append(rules)
         if withdrawn:
             families = ", ".join(
                 f"{_family_key(family)}: [ {', '.join(texts)} ]" for family, texts in withdrawn.items()

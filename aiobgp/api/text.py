@@ -15,11 +15,14 @@ from socket import inet_ntoa
 from aiobgp.api.events import EventMode, NeighborInfo, hexstring
 from aiobgp.api.json import (
     ADD_PATH_NAMES,
+    ATTR_IPV6_EXTENDED_COMMUNITIES,
     afi_text,
     capability_values,
     extended_communities,
     family_text,
+    flow_rule,
     graceful_restart,
+    ipv6_extended_communities,
     length_prefixed,
     next_hop_texts,
     notification_fields,
@@ -39,6 +42,7 @@ from aiobgp.wire.constants import (
     Family,
 )
 from aiobgp.wire.context import Negotiated
+from aiobgp.wire.flow import FLOW_FAMILIES
 from aiobgp.wire.notification import Notification
 from aiobgp.wire.open import Open
 from aiobgp.wire.refresh import SUBTYPE_NAMES, RouteRefresh
@@ -113,6 +117,10 @@ def attributes_text(attrs: Attributes) -> str:
         add((32, " large-community " + _listing(words)))
     if attrs.unknown:
         for code, flags, value in attrs.unknown:
+            if code == ATTR_IPV6_EXTENDED_COMMUNITIES and value and not len(value) % 20:
+                words = [text or "0x" + item.hex().upper() for item, text in ipv6_extended_communities(value)]
+                add((code, " extended-community-ipv6 " + _listing(words)))
+                continue
             add((code, f" attribute [ 0x{code:02X} 0x{flags:02X} 0x{value.hex()} ]"))
         parts.sort(key=lambda part: part[0])
     return "".join(text for _, text in parts)
@@ -306,7 +314,12 @@ class TextEncoder:
         return "".join(lines)
 
     @staticmethod
-    def _prefixes(family: Family, keys: list[bytes], addpath: frozenset[Family]) -> list[str]:
+    def _prefixes(
+        family: Family, keys: list[bytes], addpath: frozenset[Family], hop: bytes | None = None
+    ) -> list[str]:
+        if family in FLOW_FAMILIES:  # "flow destination-ipv4 … [next-hop …]"; malformed rules left out
+            rendered = (flow_rule(family, key, hop) for key in keys)
+            return [found[1] for found in rendered if found is not None]
         if family not in _PREFIX_FAMILIES:
             return []
         texts = prefix_texts(family[0], keys, family in addpath)
@@ -325,6 +338,11 @@ class TextEncoder:
         addpath: frozenset[Family],
         attributes: str,
     ) -> list[str]:
+        if family in FLOW_FAMILIES:  # the rule's text already names its next hop
+            return [
+                f"{prefix} announced {text}{attributes}\n"
+                for text in self._prefixes(family, keys, addpath, hop)
+            ]
         texts = self._prefixes(family, keys, addpath)
         if hop is None:
             return [f"{prefix} {text} {attributes}\n" for text in texts]

@@ -16,6 +16,7 @@ import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 
+from aiobgp.config.flow import SECTION_OF, flow_route, split_statements
 from aiobgp.config.model import (
     NO_EXTRAS,
     ApiConfig,
@@ -37,11 +38,14 @@ from aiobgp.wire.constants import (
     AFI_IPV6,
     IPV4_UNICAST,
     SAFI_BY_NAME,
+    SAFI_FLOW,
+    SAFI_FLOW_VPN,
     SAFI_MULTICAST,
     SAFI_UNICAST,
     Family,
     family_name,
 )
+from aiobgp.wire.flow import FLOW_FAMILIES
 
 # --- the statement tree -------------------------------------------------------------------------
 
@@ -300,7 +304,7 @@ _PROCESS_MOVED = (
 _GROUP_REMOVED = (
     "`group` was removed in ExaBGP 4: use `template { neighbor NAME { ... } }` and `inherit NAME;`"
 )
-_NOT_YET = "{what} are not supported yet (aiobgp announces ipv4/ipv6 unicast routes)"
+_NOT_YET = "{what} are not supported yet (aiobgp announces ipv4/ipv6 unicast and flow routes)"
 
 
 @dataclass(slots=True)
@@ -701,8 +705,10 @@ class _Parser:
             for child in stmt.block:
                 _no_block(child)
                 words.extend(child.words)
-        if words[0].text in ("flow", "vpls"):
-            raise words[0].error(_NOT_YET.format(what=f"{words[0].text} routes"))
+        if words[0].text == "flow":
+            raise words[0].error("flow routes go in a `flow { route NAME { ... } }` block")
+        if words[0].text == "vpls":
+            raise words[0].error(_NOT_YET.format(what="vpls routes"))
         routes = parse_route(words, family)
         n.routes.append((words[0], list(routes), routes.extras))
 
@@ -721,13 +727,72 @@ class _Parser:
                         SAFI_UNICAST if safi == "unicast" else SAFI_MULTICAST,
                     )
                     self.route(n, entry, family)
+                elif safi in ("flow", "flow-vpn"):
+                    family = (
+                        AFI_IPV4 if afi == "ipv4" else AFI_IPV6,
+                        SAFI_FLOW if safi == "flow" else SAFI_FLOW_VPN,
+                    )
+                    n.routes.append((entry.keyword, [self.flow_rule(entry, family)], NO_EXTRAS))
                 elif safi in _FAMILY_NAMES[afi]:
                     raise entry.keyword.error(_NOT_YET.format(what=f"{afi} {safi} routes"))
                 else:
                     raise entry.keyword.error(f"unknown {afi} family '{safi}'")
 
+    def flow(self, n: _Neighbor, stmt: Statement) -> None:
+        """`flow { route [NAME] { match { ... } then { ... } scope { ... } rd ...; next-hop ...; } }`, or
+        `flow { route KEYWORDS...; }`."""
+        if stmt.args:
+            raise stmt.args[0].error("`flow` takes no argument")
+        for child in _needs_block(stmt):
+            if child.keyword.text != "route":
+                raise child.keyword.error("a flow block holds `route` entries")
+            n.routes.append((child.keyword, [self.flow_rule(child, None)], NO_EXTRAS))
+
+    def flow_rule(self, stmt: Statement, family: Family | None) -> Route:
+        """One flow route: the block form (with an optional name) or the keyword soup of a one-line form.
+
+        In `announce { ipv4 { flow ... } }` the word `route` may follow `flow`, as in the API."""
+        args = stmt.args
+        if stmt.keyword.text != "route" and args and args[0].text == "route" and not args[0].quoted:
+            args = args[1:]
+        if stmt.block is None:
+            sections = split_statements(args)
+        else:
+            if args and args[0].text in SECTION_OF:
+                raise args[0].error("write the block form `route NAME { match { ... } then { ... } }`")
+            if len(args) > 1:
+                raise args[1].error("a flow route has at most one name before '{'")
+            sections = {"match": [], "then": [], "scope": [], "other": []}
+            for child in stmt.block:
+                name = child.keyword.text
+                if child.block is None:
+                    section = None if child.keyword.quoted else SECTION_OF.get(name)
+                    if section is None:
+                        raise child.keyword.error(
+                            "unknown flow route keyword (match, then, scope, rd, next-hop)"
+                        )
+                    sections[section].append(child.words)
+                    continue
+                if name not in ("match", "then", "scope") or child.args:
+                    raise child.keyword.error(
+                        "a flow route holds `match { }`, `then { }` and `scope { }` blocks"
+                    )
+                for entry in child.block:
+                    _no_block(entry)
+                    if entry.keyword.quoted or SECTION_OF.get(entry.keyword.text) != name:
+                        raise entry.keyword.error(f"not a flow '{name}' keyword")
+                    sections[name].append(entry.words)
+        return flow_route(
+            family,
+            sections["match"],
+            sections["then"],
+            sections["scope"],
+            sections["other"],
+            at=stmt.keyword,
+        )
+
     def unsupported(self, n: _Neighbor, stmt: Statement) -> None:
-        what = {"flow": "flow routes", "l2vpn": "l2vpn routes", "operational": "operational messages"}
+        what = {"l2vpn": "l2vpn routes", "operational": "operational messages"}
         raise stmt.keyword.error(_NOT_YET.format(what=what[stmt.keyword.text]))
 
     # --- checks and defaults ---
@@ -791,7 +856,7 @@ class _Parser:
                     raise token.error(
                         f"family {family_name(route.family)} needs a `family {{}}` block listing it"
                     )
-                if route.next_hop is None:
+                if route.next_hop is None and route.family not in FLOW_FAMILIES:
                     raise token.error("this route has no next-hop")
                 neighbor.routes.append(route)
                 if extras is not NO_EXTRAS:
@@ -882,7 +947,7 @@ _NEIGHBOR_HANDLERS: dict[str, _Handler] = {
     "static": _Parser.static,
     "route": _Parser.route_at_neighbor,
     "announce": _Parser.announce,
-    "flow": _Parser.unsupported,
+    "flow": _Parser.flow,
     "l2vpn": _Parser.unsupported,
     "operational": _Parser.unsupported,
 }

@@ -31,8 +31,10 @@ from aiobgp.api.json import JsonEncoder
 from aiobgp.api.selectors import select
 from aiobgp.api.text import TextEncoder, attributes_text
 from aiobgp.config.environment import Environment
-from aiobgp.config.model import Config, MessageSelection, ProcessConfig
+from aiobgp.config.flow import flow_route
+from aiobgp.config.model import NO_EXTRAS, Config, ConfigError, MessageSelection, ProcessConfig
 from aiobgp.runtime import logs
+from aiobgp.runtime.peer import nlri_text
 from aiobgp.runtime.processes import Helper
 from aiobgp.wire.constants import (
     KEEPALIVE,
@@ -44,7 +46,6 @@ from aiobgp.wire.constants import (
     family_name,
 )
 from aiobgp.wire.context import Negotiated
-from aiobgp.wire.nlri import prefix_str
 from aiobgp.wire.notification import Notification
 from aiobgp.wire.open import Open
 from aiobgp.wire.refresh import RouteRefresh
@@ -347,10 +348,34 @@ class Api:
             self._write_lines(helper, self.show_adj_rib(command))
             return True
         if isinstance(command, cmd.FlowCommand):
-            log.error("API command from %s refused: flow routes are not supported yet", helper.name)
-            return False
+            return self._flow(helper, command)
         log.error("API command from %s refused: %s is not supported yet", helper.name, type(command).__name__)
         return False
+
+    def _flow(self, helper: Helper, command: cmd.FlowCommand) -> bool:
+        """``announce|withdraw flow route ...``: one FlowSpec rule for the bound neighbors."""
+        try:
+            route = flow_route(
+                command.family,
+                command.match,
+                command.then,
+                command.scope,
+                command.other,
+                at=command.tokens[0] if command.tokens else None,
+            )
+        except ConfigError as error:
+            log.error("API command from %s refused: %s", helper.name, error)
+            return False
+        targets = self._bound(helper, command.selectors)
+        if not targets:
+            log.error("API command from %s matches no neighbor bound to it", helper.name)
+            return False
+        for runner in targets:
+            if command.action == "announce":
+                runner.announce([route], NO_EXTRAS)
+            else:
+                runner.withdraw([route])
+        return True
 
     def _session_command(
         self,
@@ -428,7 +453,7 @@ class Api:
                 else:
                     addpath = True  # Adj-RIB-Out keys always carry a path identifier
                 for key, (attributes, next_hop) in rib.routes(family):
-                    prefix = prefix_str(family[0], key, addpath)
+                    prefix = nlri_text(family, key, addpath)
                     if command.json:
                         routes_json.setdefault(runner.name, {"routes": []})["routes"].append(
                             {"prefix": prefix, "family": family_name(family)}

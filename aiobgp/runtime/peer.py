@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from aiobgp import __version__
 from aiobgp.api.events import NeighborInfo
+from aiobgp.api.json import flow_rule
 from aiobgp.api.selectors import NeighborIdentity
 from aiobgp.config.model import NO_EXTRAS, NeighborConfig, RouteExtras
 from aiobgp.rib.adj_rib_in import AdjRibIn
@@ -41,6 +42,7 @@ from aiobgp.wire.constants import (
     family_name,
 )
 from aiobgp.wire.context import NEXT_HOP_SELF, Negotiated
+from aiobgp.wire.flow import FLOW_FAMILIES
 from aiobgp.wire.nlri import prefix_str
 from aiobgp.wire.notification import Notification, describe, shutdown_communication, subcode_name
 from aiobgp.wire.open import Open, encode_open
@@ -454,7 +456,7 @@ class PeerRunner:
                 if not debug and self._received_logged >= ROUTES_LOGGED:
                     break
                 self._received_logged += 1
-                text = route_str(prefix_str(family[0], key, addpath), next_hop, update.attributes)
+                text = route_str(nlri_text(family, key, addpath), next_hop, update.attributes)
                 log.log(
                     logging.DEBUG if debug else logging.INFO, "Received route %s from %s", text, self.name
                 )
@@ -467,7 +469,7 @@ class PeerRunner:
                 log.log(
                     logging.DEBUG if debug else logging.INFO,
                     "Received withdraw %s from %s",
-                    prefix_str(family[0], key, addpath),
+                    nlri_text(family, key, addpath),
                     self.name,
                 )
         if not debug and self._received_logged == ROUTES_LOGGED:
@@ -586,7 +588,7 @@ class PeerRunner:
         if preview is None:
             return
         for family, key, path in preview:
-            prefix = prefix_str(family[0], key, True)  # Adj-RIB-Out keys carry a path identifier
+            prefix = nlri_text(family, key, True)  # Adj-RIB-Out keys carry a path identifier
             if path is None:
                 log.info("Withdrawn route %s from %s", prefix, self.name)
                 continue
@@ -775,6 +777,14 @@ def _open_text(message: Open) -> str:
         f"version {message.version} asn {message.asn} hold time {message.hold_time} "
         f"router-id {message.router_id_str} families [{families}]"
     )
+
+
+def nlri_text(family: Family, key: bytes, addpath: bool) -> str:
+    """A prefix (``10.0.0.0/24``) or a FlowSpec rule (``flow destination-ipv4 ...``) for logs and ``show``."""
+    if family in FLOW_FAMILIES:
+        rendered = flow_rule(family, key[4:] if addpath else key, None)
+        return rendered[1] if rendered is not None else f"flow rule 0x{key.hex()} (malformed)"
+    return prefix_str(family[0], key, addpath)
 
 
 def _uptime(now: float, since: float | None) -> str:

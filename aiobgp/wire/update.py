@@ -1,7 +1,19 @@
 """UPDATE messages: decoding with RFC 7606 error handling, and building packed UPDATEs.
 
 Covers IPv4/IPv6 unicast and multicast NLRI (classic fields and RFC 4760 MP_REACH_NLRI /
-MP_UNREACH_NLRI), End-of-RIB markers (RFC 4724 §2) and the attribute rules of ExaBGP 5.0.15.
+MP_UNREACH_NLRI), the four FlowSpec families (aiobgp.wire.flow), End-of-RIB markers (RFC 4724 §2)
+and the attribute rules of ExaBGP 5.0.15.
+
+FlowSpec errors. RFC 7606 §7.3 answers a malformed MP_REACH_NLRI with a session reset (or disabling
+the AFI/SAFI), and RFC 8955 §4.2 / §10 asks for treat-as-withdraw of malformed flow rules. aiobgp
+splits the two cases: when the rules cannot even be delimited (a rule length overruns the attribute)
+the attribute itself is malformed and the session is reset (NOTIFICATION 3/9); when every rule is
+delimited but one has malformed content (unknown component type, components out of order or
+repeated, truncated operator list, prefix longer than the address...) the UPDATE is handled as
+treat-as-withdraw, ``Update.treat_as_withdraw`` naming the fault: the rule keys are known, so the
+routes they replace can be removed. A malformed rule inside MP_UNREACH_NLRI is dropped with a note in
+``Update.discarded``; the other rules are withdrawn. Flow rule keys are their wire encoding, length
+prefix included; a flow MP_REACH_NLRI next hop of length 0 is ``None``.
 """
 
 from __future__ import annotations
@@ -44,6 +56,7 @@ from aiobgp.wire.constants import (
 )
 from aiobgp.wire.context import NEXT_HOP_SELF, Negotiated
 from aiobgp.wire.errors import EncodeError, NotificationError
+from aiobgp.wire.flow import FLOW_FAMILIES, decode_rule, split_flows
 from aiobgp.wire.nlri import split_prefixes
 
 __all__ = [
@@ -76,6 +89,7 @@ _PREFIX_FAMILIES: dict[Family, int] = {
     (AFI_IPV6, SAFI_MULTICAST): AFI_IPV6,
 }
 _NEXT_HOP_LENGTHS = frozenset({4, 16, 32})  # IPv4, IPv6 global, IPv6 global + link-local
+_FLOW_NEXT_HOP_LENGTHS = frozenset({0, 4, 16, 32})  # none, or the redirect / copy target
 _MP_FLAGS = FLAG_OPTIONAL
 _FLAGS_MASK = FLAG_OPTIONAL | FLAG_TRANSITIVE
 
@@ -191,7 +205,14 @@ def decode_update(body: bytes | memoryview, ctx: Negotiated) -> Update:
                     return Update([], [], None, family)
                 continue
             if afi is None:
-                notes += (f"MP_UNREACH_NLRI of unsupported family {family_name(family)} ignored",)
+                flow = FLOW_FAMILIES.get(family)
+                if flow is None:
+                    notes += (f"MP_UNREACH_NLRI of unsupported family {family_name(family)} ignored",)
+                    continue
+                keys, fault = _flow_keys(data, span, start + 3, flow)
+                if fault:
+                    notes += (f"MP_UNREACH_NLRI: {fault}, rule ignored",)
+                withdrawn.append((family, keys))
                 continue
             try:
                 prefixes = split_prefixes(data[start + 3 : stop], afi, family in ctx.addpath_receive)
@@ -203,7 +224,17 @@ def decode_update(body: bytes | memoryview, ctx: Negotiated) -> Update:
         if hop_end >= stop:
             raise _mp_error(data, span, "next hop overruns the attribute")
         if afi is None:
-            notes += (f"MP_REACH_NLRI of unsupported family {family_name(family)} ignored",)
+            flow = FLOW_FAMILIES.get(family)
+            if flow is None:
+                notes += (f"MP_REACH_NLRI of unsupported family {family_name(family)} ignored",)
+                continue
+            if hop_end - start - 4 not in _FLOW_NEXT_HOP_LENGTHS:
+                raise _mp_error(data, span, f"next hop length {hop_end - start - 4} is invalid")
+            keys, fault = _flow_keys(data, span, hop_end + 1, flow, keep=True)
+            if fault and not reason:
+                reason = f"MP_REACH_NLRI: {fault}"
+            if keys:
+                announced.append((family, data[start + 4 : hop_end] if hop_end > start + 4 else None, keys))
             continue
         if hop_end - start - 4 not in _NEXT_HOP_LENGTHS:
             raise _mp_error(data, span, f"next hop length {hop_end - start - 4} is invalid")
@@ -232,6 +263,30 @@ def decode_update(body: bytes | memoryview, ctx: Negotiated) -> Update:
                 withdrawn.insert(0 if family == IPV4_UNICAST else len(withdrawn), (family, prefixes))
         announced = []
     return Update(withdrawn, announced, block.attributes, None, reason, notes)
+
+
+def _flow_keys(
+    data: bytes, span: Span, first: int, flow: tuple[int, bool], keep: bool = False
+) -> tuple[list[bytes], str]:
+    """The rule keys of a flow NLRI field starting at ``first`` and the first content fault found
+    (empty when none); malformed rules are left out unless ``keep``. Raises the session-reset
+    NotificationError when the rules cannot be delimited."""
+    afi, vpn = flow
+    try:
+        keys = split_flows(data[first : span[3]], vpn)
+    except ValueError as exc:
+        raise _mp_error(data, span, str(exc)) from None
+    fault = ""
+    valid = []
+    for key in keys:
+        try:
+            decode_rule(key, afi, vpn)
+        except ValueError as exc:
+            fault = fault or f"malformed flow rule 0x{key.hex()}: {exc}"
+            if not keep:
+                continue
+        valid.append(key)
+    return valid, fault
 
 
 def _without(data: bytes, start: int, end: int, cut: list[Span]) -> bytes:
@@ -299,12 +354,15 @@ def build_updates(
     path identifier exactly when ADD-PATH send is negotiated for ``family``) with one attribute set.
 
     IPv4 unicast with an IPv4 (or no) next hop uses the classic NLRI field and NEXT_HOP; everything
-    else an MP_REACH_NLRI written last. As many prefixes as fit ``ctx.max_message`` go in each message.
+    else an MP_REACH_NLRI written last. As many prefixes as fit ``ctx.max_message`` go in each message,
+    except flow rules (keys from aiobgp.wire.flow.encode_flow): one per message.
     """
     if not prefixes:
         return []
     afi = _PREFIX_FAMILIES.get(family)
     if afi is None:
+        if family in FLOW_FAMILIES:
+            return _flow_updates(family, attrs, next_hop, prefixes, ctx)
         raise EncodeError(f"cannot build UPDATEs for family {family_name(family)}")
     if next_hop == NEXT_HOP_SELF:
         raise EncodeError("next-hop self must be resolved to the local address before encoding")
@@ -330,6 +388,30 @@ def build_updates(
     ]
 
 
+def _one_rule(block: bytes, limit: int) -> bytes:
+    if _UPDATE_OVERHEAD + len(block) > limit:
+        raise EncodeError("the flow rule and its attributes do not fit in one message")
+    return _message(b"", block, b"")
+
+
+def _flow_updates(
+    family: Family, attrs: Attributes, next_hop: bytes | None, rules: Sequence[bytes], ctx: Negotiated
+) -> list[bytes]:
+    """One UPDATE per flow rule (as ExaBGP sends them): the attributes, then MP_REACH_NLRI with the
+    redirect / copy next hop, or a next hop of length 0 when there is none."""
+    if next_hop == NEXT_HOP_SELF:
+        raise EncodeError("next-hop self must be resolved to the local address before encoding")
+    hop = b"" if next_hop is None else next_hop
+    if len(hop) not in _FLOW_NEXT_HOP_LENGTHS:
+        raise EncodeError(f"{family_name(family)} takes a next hop of 4, 16 or 32 bytes")
+    block = encode_attributes(attrs, ctx)
+    head = struct.pack(">HBB", family[0], family[1], len(hop)) + hop + b"\x00"
+    return [
+        _one_rule(block + attribute(FLAG_OPTIONAL, ATTR_MP_REACH_NLRI, head + rule), ctx.max_message)
+        for rule in rules
+    ]
+
+
 def build_withdrawals(
     family: Family,
     prefixes: Sequence[bytes],
@@ -348,10 +430,16 @@ def build_withdrawals(
     if family == IPV4_UNICAST:
         runs = _runs(prefixes, limit - _UPDATE_OVERHEAD, -1)
         return [_message(run, b"", b"") for run in runs]
-    if family not in _PREFIX_FAMILIES:
+    flow = family in FLOW_FAMILIES
+    if family not in _PREFIX_FAMILIES and not flow:
         raise EncodeError(f"cannot build withdrawals for family {family_name(family)}")
     block = b"" if attrs is None else encode_attributes(attrs, ctx, next_hop=next_hop)
     head = struct.pack(">HB", family[0], family[1])
+    if flow:  # one rule per message, as ExaBGP sends them
+        return [
+            _one_rule(block + attribute(FLAG_OPTIONAL, ATTR_MP_UNREACH_NLRI, head + rule), limit)
+            for rule in prefixes
+        ]
     room = limit - _UPDATE_OVERHEAD - len(block) - len(head) - 4
     runs = _runs(prefixes, room, 255 - len(head))
     return [

@@ -31,6 +31,8 @@ from aiobgp.wire.update import build_updates
 QA = Path(__file__).resolve().parents[3] / "shared" / "conformance" / "exabgp-qa"
 VOLATILE = {"time", "host", "pid", "ppid", "counter"}
 PREFIX_FAMILIES = {"ipv4 unicast", "ipv4 multicast", "ipv6 unicast", "ipv6 multicast"}
+FLOW_FAMILIES = {"ipv4 flow", "ipv6 flow", "ipv4 flow-vpn", "ipv6 flow-vpn"}
+SUPPORTED_FAMILIES = PREFIX_FAMILIES | FLOW_FAMILIES
 # Messages aiobgp's codec decodes differently on purpose (reason shown when skipped).
 CODEC_DIFFERENCES = {
     (
@@ -41,6 +43,10 @@ CODEC_DIFFERENCES = {
         "conf-generic-attribute",
         2,
     ): "attribute 0x99 flagged well-known: aiobgp answers NOTIFICATION 3/2 (RFC 4271 §6.3)",
+    (
+        "conf-flow",
+        6,
+    ): "pre-RFC 8956 IPv6 flow offset: aiobgp decodes the rule, 5.0.15 drops it (README §8.2)",
 }
 
 UPDATE_HEX = (
@@ -146,6 +152,30 @@ def test_path_information_and_nlri_only(capsys: pytest.CaptureFixture[str]) -> N
     assert code == 1 and "truncated" in out
 
 
+def test_flow_update_and_nlri(capsys: pytest.CaptureFixture[str]) -> None:
+    """Outputs as `exabgp decode` (5.0.15) prints them."""
+    rule = "0601200a000002"  # destination 10.0.0.2/32
+    update = "FF" * 16 + "0034020000001d" + "4001010040020040050400000064" + "800e0c0001850000" + rule
+    code, out = run(["-f", "ipv4 flow", update], capsys)
+    assert code == 0
+    assert json.loads(out)["neighbor"]["message"]["update"]["announce"] == {
+        "ipv4 flow": {
+            "no-nexthop": [
+                {"destination-ipv4": ["10.0.0.2/32"], "string": "flow destination-ipv4 10.0.0.2/32"}
+            ]
+        }
+    }
+    code, out = run(["-n", "-f", "ipv4 flow", rule], capsys)
+    assert (code, out) == (
+        0,
+        '{ "destination-ipv4": [ "10.0.0.2/32" ], "string": "flow destination-ipv4 10.0.0.2/32" }\n',
+    )
+    code, out = run(["-n", "-f", "ipv4 flow", "0301"], capsys)
+    assert code == 1 and "overruns" in out
+    code, out = run(["-n", "-f", "ipv4 flow", "020e01"], capsys)
+    assert code == 1 and "unknown" in out
+
+
 def test_context_and_families() -> None:
     assert parse_families("ipv4 unicast ipv6 multicast") == [IPV4_UNICAST, (2, 2)]
     with pytest.raises(InvalidPayload):
@@ -238,7 +268,7 @@ def test_session_vector(case: tuple[str, str, int, dict[str, Any]] | None) -> No
     _require_suite(case)
     assert case is not None
     suite, name, number, record = case
-    unsupported = _families_of(record["json"]) - PREFIX_FAMILIES
+    unsupported = _families_of(record["json"]) - SUPPORTED_FAMILIES
     if unsupported:
         pytest.skip(f"family not supported yet: {', '.join(sorted(unsupported))}")
     if (name, number) in CODEC_DIFFERENCES:
@@ -256,7 +286,7 @@ def test_decoding_vector(case: dict[str, Any] | None) -> None:
     _require_suite(case)
     assert case is not None
     family = case["family"]
-    if case["kind"] == "nlri" or (family is not None and family not in PREFIX_FAMILIES):
+    if case["kind"] == "nlri" or (family is not None and family not in SUPPORTED_FAMILIES):
         pytest.skip(f"family not supported yet: {family}")
     ctx = DecodeContext(families=parse_families(family)) if family else DecodeContext()
     _compare(decode_message(bytes.fromhex(case["raw"]), ctx), case["json"])

@@ -536,3 +536,181 @@ def test_key_value_spacing_scripts_match() -> None:
 def test_event_mode_of_selection(parsed: bool, packets: bool, consolidate: bool, raw: bool) -> None:
     selection = MessageSelection(parsed=parsed, packets=packets, consolidate=consolidate, update=True)
     assert EventMode.of(selection, negotiated=True) == EventMode(raw=raw, negotiated=True)
+
+
+# --- FlowSpec (RFC 8955 / RFC 8956) ---------------------------------------------------------------
+# expected objects as `exabgp decode` (5.0.15) prints the same rules
+
+FLOW_CASES: list[tuple[tuple[int, int], str, str | None, dict[str, Any]]] = [
+    (
+        (1, 133),
+        "0120c0a80001 02200a000009 030111 8106 040150 911f90 05121f90 541f98 910c38 06920400",
+        None,
+        {
+            "destination-ipv4": ["192.168.0.1/32"],
+            "source-ipv4": ["10.0.0.9/32"],
+            "protocol": ["=udp", "=tcp"],
+            "port": ["=80", "=8080"],
+            "destination-port": [">8080&<8088", "=3128"],
+            "source-port": [">1024"],
+            "string": "flow destination-ipv4 192.168.0.1/32 source-ipv4 10.0.0.9/32 protocol [ =udp =tcp ] "
+            "port [ =80 =8080 ] destination-port [ >8080&<8088 =3128 ] source-port >1024",
+        },
+    ),
+    # every numeric operator; 5.0.15 writes the value after an AND-ed true/false only
+    (
+        (1, 133),
+        "03 0006 0106 0206 0306 0406 0506 0606 0706 4711 8181",
+        None,
+        {
+            "protocol": ["false", "=tcp", ">tcp", ">=tcp", "<tcp", "<=tcp", "!=tcp", "true&trueudp", "=129"],
+            "string": "flow protocol [ false =tcp >tcp >=tcp <tcp <=tcp !=tcp true&trueudp =129 ]",
+        },
+    ),
+    (
+        (1, 133),
+        "0701 03 01 08 4100 81ff 08 8101 09 40 02 01 10 43 02 00 09 c1 ff",
+        None,
+        {
+            "icmp-type": ["=unreachable", "=echo-request&=echo-reply", "=255"],
+            "icmp-code": ["=1"],
+            "tcp-flags": ["syn", "=ack&!=syn", "fin+push&=fin+syn+rst+push+ack+urg+ece+cwr"],
+            "string": "flow icmp-type [ =unreachable =echo-request&=echo-reply =255 ] icmp-code =1 "
+            "tcp-flags [ syn =ack&!=syn fin+push&=fin+syn+rst+push+ack+urg+ece+cwr ]",
+        },
+    ),
+    (
+        (1, 133),
+        "09 91ff00 0a 1205dc d405dd 0b 8130 0c 00 0f 02 01 c1 10",
+        None,
+        {
+            "tcp-flags": ["=ns+unknown tcp flag type 65280"],
+            "packet-length": [">1500&<1501"],
+            "dscp": ["=48"],
+            "fragment": ["dont-fragment+is-fragment+first-fragment+last-fragment", "!dont-fragment&="],
+            "string": "flow tcp-flags =ns+unknown tcp flag type 65280 packet-length [ >1500&<1501 ] dscp =48 "
+            "fragment [ dont-fragment+is-fragment+first-fragment+last-fragment !dont-fragment&= ]",
+        },
+    ),
+    (
+        (2, 133),
+        "018000 20010000000000000000000000000001 02807801 038111 0b8165 0c810f 0d9107dd",
+        None,
+        {
+            "destination-ipv6": ["2001::1/128/0"],
+            "source-ipv6": ["::1/128/120"],
+            "next-header": ["=udp"],
+            "traffic-class": ["=101"],
+            "fragment": ["=is-fragment+first-fragment+last-fragment"],
+            "flow-label": ["=2013"],
+            "string": "flow destination-ipv6 2001::1/128/0 source-ipv6 ::1/128/120 next-header =udp "
+            "traffic-class =101 fragment =is-fragment+first-fragment+last-fragment flow-label =2013",
+        },
+    ),
+    (
+        (2, 133),
+        "01402000000db8",
+        "20010db8000000000000000000000001",
+        {
+            "destination-ipv6": ["0:0:0:db8::/64/32"],
+            "next-hop": "2001:db8::1",
+            "string": "flow destination-ipv6 0:0:0:db8::/64/32 next-hop 2001:db8::1",
+        },
+    ),
+    (
+        (1, 134),
+        "0000ffff00010000 0120c0a80001 022001020304",
+        "05060708",
+        {
+            "destination-ipv4": ["192.168.0.1/32"],
+            "source-ipv4": ["1.2.3.4/32"],
+            "rd": "65535:65536",
+            "next-hop": "5.6.7.8",
+            "string": "flow destination-ipv4 192.168.0.1/32 source-ipv4 1.2.3.4/32 rd 65535:65536 "
+            "next-hop 5.6.7.8",
+        },
+    ),
+    (
+        (1, 134),
+        "00010102030400ff 038106",
+        None,
+        {"protocol": ["=tcp"], "rd": "1.2.3.4:255", "string": "flow protocol =tcp rd 1.2.3.4:255"},
+    ),
+    (
+        (1, 134),
+        "0002ffffffff0001 0117c0a801",
+        None,
+        {
+            "destination-ipv4": ["192.168.1.0/23"],
+            "rd": "4294967295:1",
+            "string": "flow destination-ipv4 192.168.1.0/23 rd 4294967295:1",
+        },
+    ),
+    (
+        (1, 134),
+        "0003000100020003 0100",
+        None,
+        {
+            "destination-ipv4": ["0.0.0.0/0"],
+            "rd": "0x0003000100020003",
+            "string": "flow destination-ipv4 0.0.0.0/0 rd 0x0003000100020003",
+        },
+    ),
+]
+
+
+def _rule(body: str) -> bytes:
+    raw = IP(body.replace(" ", ""))
+    return bytes((len(raw),)) + raw
+
+
+@pytest.mark.parametrize(("family", "body", "hop", "expected"), FLOW_CASES)
+def test_flow_rules(family: tuple[int, int], body: str, hop: str | None, expected: dict[str, Any]) -> None:
+    attrs = Attributes(origin=0, local_pref=100)
+    next_hop = None if hop is None else IP(hop)
+    announced = _update(Update([], [(family, next_hop, [_rule(body)])], attrs))
+    hop_key = "no-nexthop" if next_hop is None else expected["next-hop"]
+    family_key = f"{'ipv4' if family[0] == 1 else 'ipv6'} {'flow' if family[1] == 133 else 'flow-vpn'}"
+    assert announced["update"]["announce"] == {family_key: {hop_key: [expected]}}
+    withdrawn = _update(Update([(family, [_rule(body)])], [], None))
+    without_hop = {k: v for k, v in expected.items() if k != "next-hop"}
+    without_hop["string"] = expected["string"].split(" next-hop ")[0]
+    assert withdrawn["update"]["withdraw"] == {family_key: [without_hop]}
+
+
+def test_flow_rule_spacing_and_malformed_rules() -> None:
+    line = encoder().update(
+        neighbor(),
+        "receive",
+        Update([((1, 133), [_rule("0e8101"), _rule("0120c0a80001")])], [], None),
+        b"",
+        b"",
+        PARSED,
+        None,
+    )
+    assert (
+        '"withdraw": { "ipv4 flow": [ { "destination-ipv4": [ "192.168.0.1/32" ], '
+        '"string": "flow destination-ipv4 192.168.0.1/32" } ] }' in line
+    )
+    # a rule that cannot be decoded is not shown (5.0.15 drops it), nor is its family when alone
+    update = Update([((1, 133), [_rule("0e8101")])], [((1, 133), None, [_rule("030106")])], Attributes())
+    assert _update(update) == {"update": {"attribute": {}}}
+
+
+def test_ipv6_extended_communities() -> None:
+    redirect = "000c" + "2a020b80000000010000000000000001" + "0000"
+    copy = "000c" + "2a020b80000000010000000000000001" + "0001"
+    others = "000d" + "2a020b80000000010000000000000001" + "1234" + "000b" + "00" * 18
+    attrs = Attributes(origin=0, unknown=((25, 0xE0, IP(others + copy + redirect)), (99, 0xC0, IP("01"))))
+    assert json.loads("{" + attributes_json(attrs) + "}") == {
+        "origin": "igp",
+        "extended-community-ipv6": [
+            {"value": int("000b" + "00" * 18, 16), "string": "0x000B" + "00" * 18},
+            {"value": int(redirect, 16), "string": "redirect-to-nexthop-ietf 2a02:b80:0:1::1"},
+            {"value": int(copy, 16), "string": "copy-to-nexthop-ietf 2a02:b80:0:1::1 (with copy)"},
+            {"value": int(others[:40], 16), "string": ""},
+        ],
+        "attribute-0x63-0xC0": "0x01",
+    }
+    odd = Attributes(unknown=((25, 0xC0, IP("0102")),))
+    assert json.loads("{" + attributes_json(odd) + "}") == {"attribute-0x19-0xC0": "0x0102"}

@@ -178,3 +178,33 @@ def test_open_capabilities_with_hostile_hostname() -> None:
     message.capabilities.raw = []
     message.capabilities.hostname = None
     assert "hostname(none none)" in TEXT.open(N, "send", message, b"", b"", PARSED)
+
+
+def test_flow_update() -> None:
+    """Flow rules are written with the rule's text (its next hop included), as 5.0.15 does."""
+    redirect = "000c" + "2a020b80000000010000000000000001" + "0000"
+    update = Update(
+        [((1, 134), [IP("0e" + "0000fde800000064" + "02200a000001")]), ((1, 133), [IP("020e01")])],
+        [
+            ((1, 133), None, [IP("0b" + "0118c00002" + "038106" + "048119")]),
+            ((1, 133), IP("01020304"), [IP("06" + "02200a000002")]),
+        ],
+        Attributes(
+            origin=0,
+            local_pref=100,
+            ext_communities=(IP("8006000000000000"),),
+            unknown=((25, 0xE0, IP(redirect)),),
+        ),
+    )
+    head = "neighbor 127.0.0.1 receive update"
+    attributes = (
+        " origin igp local-preference 100 extended-community rate-limit:0"
+        " extended-community-ipv6 redirect-to-nexthop-ietf 2a02:b80:0:1::1"
+    )
+    assert TEXT.update(N, "receive", update, b"", b"", PARSED, None) == (
+        f"{head} start\n"
+        f"{head} withdrawn flow source-ipv4 10.0.0.1/32 rd 65000:100\n"
+        f"{head} announced flow destination-ipv4 192.0.2.0/24 protocol =tcp port =25{attributes}\n"
+        f"{head} announced flow source-ipv4 10.0.0.2/32 next-hop 1.2.3.4{attributes}\n"
+        f"{head} end\n\n"
+    )

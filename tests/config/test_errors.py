@@ -10,7 +10,7 @@ import pytest
 from aiobgp.config.model import ConfigError
 from aiobgp.config.parser import load, parse
 
-NOT_YET = "are not supported yet (aiobgp announces ipv4/ipv6 unicast routes)"
+NOT_YET = "are not supported yet (aiobgp announces ipv4/ipv6 unicast and flow routes)"
 GROUP = "`group` was removed in ExaBGP 4: use `template { neighbor NAME { ... } }` and `inherit NAME;`"
 PROCESS = "process p {\n    run /bin/cat;\n    encoder text;\n}\n"
 
@@ -221,7 +221,7 @@ NEIGHBOR_CASES = [
     ),
     (
         "static { route flow x; }",
-        f"e.conf:4:20: flow routes {NOT_YET} (at 'flow')",
+        "e.conf:4:20: flow routes go in a `flow { route NAME { ... } }` block (at 'flow')",
     ),
     (
         "static { network 10.0.0.0/8; }",
@@ -233,7 +233,7 @@ NEIGHBOR_CASES = [
     ),
     (
         "flow { route x { match { source 10.0.0.1/32; } then { discard; } } }",
-        f"e.conf:4:5: flow routes {NOT_YET} (at 'flow')",
+        "e.conf:4:12: family ipv4 flow needs a `family {}` block listing it (at 'route')",
     ),
     (
         "l2vpn { vpls site { endpoint 5; } }",

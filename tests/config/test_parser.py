@@ -450,8 +450,6 @@ def test_seed_3x_is_refused_with_rewrite_hint() -> None:
 # configurations aiobgp refuses for now, and why
 REFUSED = {
     "conf-addpath.conf": "MPLS labels",  # an mpls-vpn route (rd + label)
-    "conf-flow.conf": "flow routes",
-    "conf-flow-redirect.conf": "flow routes",
     "conf-l2vpn.conf": "l2vpn routes",
     "conf-parity.conf": "route distinguishers",  # ipv6 mpls-vpn routes
     "conf-prefix-sid.conf": "MPLS labels",  # nlri-mpls routes with a Prefix-SID
