@@ -13,7 +13,9 @@ Rules:
   next drain never reaches the wire, an unchanged one is not sent twice, and a withdrawal is only
   sent for what the peer was sent. A new session (``resend_all``) starts from "the peer holds
   nothing".
-* ``drain`` groups the changed prefixes by path, so each UPDATE carries as many as fit.
+* ``drain`` groups the changed prefixes by path, so each UPDATE carries as many as fit. Outside
+  ipv4 unicast a withdrawal (MP_UNREACH_NLRI) repeats the attributes the route was announced with,
+  grouped likewise, as ExaBGP 5 does.
 """
 
 from __future__ import annotations
@@ -22,11 +24,14 @@ from collections.abc import Callable, Iterable, Iterator
 
 from aiobgp.rib.paths import Path, PathInterner
 from aiobgp.rib.route import Route
-from aiobgp.wire.constants import Family
+from aiobgp.wire.attributes import Attributes
+from aiobgp.wire.constants import IPV4_UNICAST, Family
 from aiobgp.wire.context import NEXT_HOP_SELF, Negotiated
 from aiobgp.wire.update import build_updates, build_withdrawals
 
 NO_PATH_ID = b"\x00\x00\x00\x00"
+Plan = tuple[Family, dict[Attributes | None, list[bytes]], dict[Path, list[bytes]]]
+"""What one family sends: withdrawals by the attributes they repeat, announcements by path."""
 _UNSENT: Path | None = None  # what the peer holds for a key it was never sent
 
 
@@ -133,13 +138,13 @@ class AdjRibOut:
         gives the next hop that ``self`` stands for. Families the session did not negotiate stay
         pending.
         """
-        plan: list[tuple[Family, list[bytes], dict[Path, list[bytes]]]] = []
+        plan: list[Plan] = []
         if self._resend:
             self._resend = False
             self._pending = {}
             for family, table in self._routes.items():
                 if family in ctx.families:
-                    plan.append(self._plan(family, table.items(), ctx))
+                    plan.append(self._plan(family, ((key, _UNSENT, now) for key, now in table.items()), ctx))
                 elif table:
                     self._pending[family] = dict.fromkeys(table, _UNSENT)
         else:
@@ -147,7 +152,9 @@ class AdjRibOut:
             for family, batch in batches.items():
                 if family in ctx.families:
                     table = self._routes.get(family, {})
-                    changes = ((key, table.get(key)) for key, sent in batch.items() if table.get(key) != sent)
+                    changes = (
+                        (key, sent, table.get(key)) for key, sent in batch.items() if table.get(key) != sent
+                    )
                     plan.append(self._plan(family, changes, ctx))
                 elif batch:
                     self._pending[family] = batch
@@ -155,31 +162,33 @@ class AdjRibOut:
 
     @staticmethod
     def _plan(
-        family: Family, changes: Iterable[tuple[bytes, Path | None]], ctx: Negotiated
-    ) -> tuple[Family, list[bytes], dict[Path, list[bytes]]]:
-        """Withdrawn prefixes, and announced prefixes grouped by path, in the session's wire form."""
+        family: Family, changes: Iterable[tuple[bytes, Path | None, Path | None]], ctx: Negotiated
+    ) -> Plan:
+        """Withdrawn prefixes grouped by the attributes they were sent with (None for ipv4 unicast,
+        whose withdrawals carry none), and announced prefixes grouped by path, in wire form."""
         strip = family not in ctx.addpath_send
-        withdrawn: list[bytes] = []
+        classic = family == IPV4_UNICAST
+        withdrawn: dict[Attributes | None, list[bytes]] = {}
         groups: dict[Path, list[bytes]] = {}
-        for key, now in changes:
+        for key, sent, now in changes:
             wire = key[4:] if strip else key
             if now is None:
-                withdrawn.append(wire)
+                attributes = None if classic or sent is None else sent[0]
+                withdrawn.setdefault(attributes, []).append(wire)
             else:
                 groups.setdefault(now, []).append(wire)
         return family, withdrawn, groups
 
     def _messages(
-        self,
-        plan: list[tuple[Family, list[bytes], dict[Path, list[bytes]]]],
-        ctx: Negotiated,
-        local_address: Callable[[Family], bytes],
+        self, plan: list[Plan], ctx: Negotiated, local_address: Callable[[Family], bytes]
     ) -> Iterator[tuple[Family, int, int, bytes]]:
         for family, withdrawn, groups in plan:
-            size = max(1, len(withdrawn)) if self.group_updates else 1
-            for start in range(0, len(withdrawn), size):
-                chunk = withdrawn[start : start + size]
-                yield from _counted(family, 0, len(chunk), build_withdrawals(family, chunk, ctx))
+            for attributes, prefixes in withdrawn.items():
+                size = max(1, len(prefixes)) if self.group_updates else 1
+                for start in range(0, len(prefixes), size):
+                    chunk = prefixes[start : start + size]
+                    messages = build_withdrawals(family, chunk, ctx, attributes)
+                    yield from _counted(family, 0, len(chunk), messages)
             for (attributes, next_hop), prefixes in groups.items():
                 if next_hop == NEXT_HOP_SELF:
                     next_hop = local_address(family)

@@ -1,0 +1,155 @@
+"""Adj-RIB-Out and Adj-RIB-In: what is sent for a sequence of changes, and what is held."""
+
+from __future__ import annotations
+
+from aiobgp.rib.adj_rib_in import AdjRibIn
+from aiobgp.rib.adj_rib_out import AdjRibOut
+from aiobgp.rib.route import Route
+from aiobgp.wire.attributes import Attributes
+from aiobgp.wire.constants import IPV4_UNICAST, IPV6_UNICAST
+from aiobgp.wire.context import NEXT_HOP_SELF, Negotiated
+from aiobgp.wire.nlri import parse_prefix, prefix_str
+from aiobgp.wire.update import decode_update
+
+CTX = Negotiated(local_as=65001, peer_as=65000, families=frozenset({IPV4_UNICAST, IPV6_UNICAST}))
+NH = bytes((192, 0, 2, 1))
+SELF = bytes((127, 0, 0, 1))
+
+
+def route(prefix: str, med: int | None = None, next_hop: bytes = NH, path_id: int | None = None) -> Route:
+    afi, key = parse_prefix(prefix, path_id)
+    family = IPV4_UNICAST if afi == 1 else IPV6_UNICAST
+    return Route(family, key, next_hop, Attributes(med=med), addpath=path_id is not None)
+
+
+def sent(rib: AdjRibOut, ctx: Negotiated = CTX) -> list[tuple[str, str, int | None]]:
+    """Drain, decode what would go on the wire: ("+"/"-", prefix, med) in order."""
+    out = []
+    for _family, _, _, message in rib.drain(ctx, lambda family: SELF):
+        update = decode_update(message[19:], ctx)
+        for fam, prefixes in update.withdrawn:
+            out += [("-", prefix_str(fam[0], p, fam in ctx.addpath_receive), None) for p in prefixes]
+        for fam, _, prefixes in update.announced:
+            med = update.attributes.med if update.attributes else None
+            out += [("+", prefix_str(fam[0], p, fam in ctx.addpath_receive), med) for p in prefixes]
+    return out
+
+
+def test_announce_then_new_session_sends_everything_packed() -> None:
+    rib = AdjRibOut()
+    for i in range(300):
+        rib.announce(route(f"10.{i // 256}.{i % 256}.0/24"))
+    rib.resend_all()
+    messages = list(rib.drain(CTX, lambda family: SELF))
+    assert len(messages) == 1  # 300 prefixes of one path fit one UPDATE
+    assert messages[0][1] == 300
+
+
+def test_only_the_net_result_of_a_batch_is_sent() -> None:
+    rib = AdjRibOut()
+    rib.resend_all()
+    rib.announce(route("10.0.0.0/24"))
+    rib.announce(route("10.0.1.0/24"))
+    rib.withdraw(route("10.0.1.0/24"))  # never sent: no withdrawal
+    assert sent(rib) == [("+", "10.0.0.0/24", None)]
+    rib.announce(route("10.0.0.0/24"))  # the same route again: nothing
+    assert sent(rib) == []
+    rib.announce(route("10.0.0.0/24", med=5))  # new attributes replace
+    assert sent(rib) == [("+", "10.0.0.0/24", 5)]
+    rib.withdraw(route("10.0.0.0/24"))
+    rib.announce(route("10.0.0.0/24", med=5))  # withdrawn and back as it was: nothing
+    assert sent(rib) == []
+    rib.withdraw(route("10.0.0.0/24"))
+    assert sent(rib) == [("-", "10.0.0.0/24", None)]
+
+
+def test_clear_withdraws_only_what_was_sent() -> None:
+    rib = AdjRibOut()
+    rib.resend_all()
+    rib.announce(route("10.0.0.0/24"))
+    assert sent(rib) == [("+", "10.0.0.0/24", None)]
+    rib.announce(route("10.0.1.0/24"))
+    assert rib.withdraw_all() == 2
+    assert sent(rib) == [("-", "10.0.0.0/24", None)]
+    assert len(rib) == 0
+
+
+def test_changes_made_while_draining_wait_for_the_next_drain() -> None:
+    rib = AdjRibOut()
+    rib.resend_all()
+    rib.announce(route("10.0.0.0/24"))
+    drain = rib.drain(CTX, lambda family: SELF)
+    rib.withdraw(route("10.0.0.0/24"))  # after the plan was made: the peer will hold it
+    assert [m[1] for m in drain] == [1]
+    assert sent(rib) == [("-", "10.0.0.0/24", None)]
+
+
+def test_families_not_negotiated_stay_pending() -> None:
+    rib = AdjRibOut()
+    rib.resend_all()
+    rib.announce(route("2001:db8::/32"))
+    v4_only = Negotiated(local_as=65001, peer_as=65000, families=frozenset({IPV4_UNICAST}))
+    assert sent(rib, v4_only) == []
+    assert rib.has_pending()
+    assert sent(rib) == [("+", "2001:db8::/32", None)]
+
+
+def test_path_identifiers_are_sent_only_with_add_path() -> None:
+    rib = AdjRibOut()
+    rib.resend_all()
+    rib.announce(route("10.0.0.0/24", path_id=1))
+    rib.announce(route("10.0.0.0/24", med=2, path_id=2))
+    addpath = Negotiated(
+        local_as=65001,
+        peer_as=65000,
+        addpath_send=frozenset({IPV4_UNICAST}),
+        addpath_receive=frozenset({IPV4_UNICAST}),
+    )
+    keys = [(sign, med) for sign, _, med in sent(rib, addpath)]
+    assert sorted(keys, key=str) == [("+", 2), ("+", None)]  # two paths of one prefix
+    rib.resend_all()
+    assert [prefix for _, prefix, _ in sent(rib)] == ["10.0.0.0/24", "10.0.0.0/24"]
+
+
+def test_next_hop_self_is_resolved_when_sent() -> None:
+    rib = AdjRibOut()
+    rib.resend_all()
+    rib.announce(route("10.0.0.0/24", next_hop=NEXT_HOP_SELF))
+    ((_, _, _, message),) = rib.drain(CTX, lambda family: SELF)
+    ((_, next_hop, _),) = decode_update(message[19:], CTX).announced
+    assert next_hop == SELF
+
+
+def test_ipv6_withdrawals_repeat_the_attributes_they_were_sent_with() -> None:
+    rib = AdjRibOut()
+    rib.resend_all()
+    rib.announce(route("2001:db8::/32", med=7))
+    sent(rib)
+    rib.withdraw(route("2001:db8::/32"))
+    ((_, _, withdrawn, message),) = rib.drain(CTX, lambda family: SELF)
+    update = decode_update(message[19:], CTX)
+    assert withdrawn == 1 and update.attributes is not None and update.attributes.med == 7
+
+
+def test_intern_table_forgets_unused_paths() -> None:
+    rib = AdjRibOut()
+    for i in range(10_000):
+        rib.announce(route("10.0.0.0/24", med=i))
+    assert len(rib._intern) < 10_000  # compacted: only the live path is kept for long
+
+
+def test_adj_rib_in_counts_and_forgets() -> None:
+    rib = AdjRibIn()
+    out = AdjRibOut()
+    out.resend_all()
+    for i in range(5):
+        out.announce(route(f"10.0.{i}.0/24"))
+    for _, _, _, message in out.drain(CTX, lambda family: SELF):
+        assert rib.apply(decode_update(message[19:], CTX)) == (5, 0)
+    assert rib.count(IPV4_UNICAST) == 5
+    out.withdraw(route("10.0.0.0/24"))
+    for _, _, _, message in out.drain(CTX, lambda family: SELF):
+        assert rib.apply(decode_update(message[19:], CTX)) == (0, 1)
+    assert rib.count() == 4
+    rib.clear()
+    assert rib.count() == 0
