@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from aiobgp.rib.route import Route
-from aiobgp.wire.constants import IPV4_UNICAST, IPV6_UNICAST, Family
+from aiobgp.wire.constants import IPV4_FLOW, IPV4_UNICAST, IPV6_FLOW, IPV6_UNICAST, Family
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,9 +119,10 @@ class RouteExtras:
 
 NO_EXTRAS = RouteExtras()
 
-# The families aiobgp implements: a neighbor without a `family {}` block negotiates these two.
-# (ExaBGP would offer every family it knows; aiobgp only offers what it can encode and decode.)
-DEFAULT_FAMILIES: tuple[Family, ...] = (IPV4_UNICAST, IPV6_UNICAST)
+# The families a neighbor without a `family {}` block offers: unicast and FlowSpec, IPv4 and IPv6.
+# (ExaBGP would offer every family it knows; aiobgp offers what it encodes and decodes, VPN
+# FlowSpec aside, which needs route distinguishers nobody configures by accident.)
+DEFAULT_FAMILIES: tuple[Family, ...] = (IPV4_UNICAST, IPV6_UNICAST, IPV4_FLOW, IPV6_FLOW)
 
 
 @dataclass(slots=True)

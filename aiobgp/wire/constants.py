@@ -55,6 +55,8 @@ Family = tuple[int, int]
 
 IPV4_UNICAST: Final[Family] = (AFI_IPV4, SAFI_UNICAST)
 IPV6_UNICAST: Final[Family] = (AFI_IPV6, SAFI_UNICAST)
+IPV4_FLOW: Final[Family] = (AFI_IPV4, SAFI_FLOW)
+IPV6_FLOW: Final[Family] = (AFI_IPV6, SAFI_FLOW)
 
 AFI_NAMES: Final = {AFI_IPV4: "ipv4", AFI_IPV6: "ipv6", AFI_L2VPN: "l2vpn", AFI_BGPLS: "bgp-ls"}
 SAFI_NAMES: Final = {

@@ -232,8 +232,8 @@ NEIGHBOR_CASES = [
         "e.conf:4:46: `attributes` needs `nlri` followed by prefixes (at '3')",
     ),
     (
-        "flow { route x { match { source 10.0.0.1/32; } then { discard; } } }",
-        "e.conf:4:12: family ipv4 flow needs a `family {}` block listing it (at 'route')",
+        "flow { route x { match { source 10.0.0.1/32; } then { discard; } } }\n    family { ipv4 unicast; }",
+        "e.conf:4:12: family ipv4 flow is not in this neighbor's `family {}` (at 'route')",
     ),
     (
         "l2vpn { vpls site { endpoint 5; } }",

@@ -419,10 +419,19 @@ def test_configuration_errors(body: str, message: str) -> None:
     assert str(caught.value) == message
 
 
-def test_flow_family_must_be_negotiated() -> None:
-    text = "neighbor 127.0.0.1 { local-as 1; peer-as 1; flow { route source 2001:db8::/32 discard; } }"
-    with pytest.raises(ConfigError, match=r"family ipv6 flow needs a `family \{\}` block listing it"):
+def test_flow_family_must_be_listed_in_an_explicit_family_block() -> None:
+    text = (
+        "neighbor 127.0.0.1 { local-as 1; peer-as 1; family { ipv4 flow; }\n"
+        " flow { route source 2001:db8::/32 discard; } }"
+    )
+    with pytest.raises(ConfigError, match=r"family ipv6 flow is not in this neighbor's `family \{\}`"):
         parse(text, "f.conf")
+
+
+def test_flow_families_are_offered_without_a_family_block() -> None:
+    text = "neighbor 127.0.0.1 { local-as 1; peer-as 1; flow { route source 2001:db8::/32 discard; } }"
+    (neighbor,) = parse(text, "f.conf").neighbors
+    assert (2, 133) in neighbor.families and len(neighbor.routes) == 1
 
 
 # --- ExaBGP's vectors -----------------------------------------------------------------------------

@@ -92,7 +92,7 @@ def test_defaults() -> None:
         False,
         False,
     )
-    assert n.families == list(DEFAULT_FAMILIES) == [IPV4_UNICAST, IPV6_UNICAST]
+    assert n.families == list(DEFAULT_FAMILIES) == [IPV4_UNICAST, IPV6_UNICAST, (1, 133), (2, 133)]
     assert n.capabilities == CapabilityConfig(nexthop=False)
     assert n.router_id is None and n.local_address is None
     assert n.position is not None and str(n.position) == "t.conf:1:1"
