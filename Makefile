@@ -47,7 +47,7 @@ interop: venv peers
 test: venv peers oracle lint typecheck
 	$(VENV)/bin/pytest -q tests
 
-bench: venv peers
+bench: venv peers oracle
 	$(PY) bench/run.py
 
 clean:

@@ -11,6 +11,9 @@ Rules:
 * The lines of one read are all applied before any UPDATE is built: routes announced and withdrawn
   in one batch never reach the wire, and announcements are packed together.
 * Events are rendered once per helper and written without ever blocking (see ``processes``).
+  While a helper's backlog is above ``HIGH_WATER`` the neighbors it gets UPDATEs from are not read
+  (TCP slows the peers down), until it is below ``LOW_WATER`` or counts as stuck (``STALL`` seconds
+  without progress); a session is never paused long enough for its hold timer to matter.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from aiobgp.config.flow import flow_route
 from aiobgp.config.model import NO_EXTRAS, Config, ConfigError, MessageSelection, ProcessConfig
 from aiobgp.runtime import logs
 from aiobgp.runtime.peer import nlri_text
-from aiobgp.runtime.processes import Helper
+from aiobgp.runtime.processes import HIGH_WATER, LOW_WATER, STALL, Helper
 from aiobgp.wire.constants import (
     KEEPALIVE,
     MARKER,
@@ -104,6 +107,9 @@ class Api:
         self.helpers: dict[str, Helper] = {}
         self.encoders: dict[str, Encoder] = {}
         self._logged: dict[str, int] = {}
+        self._paused: set[PeerRunner] = set()  # neighbors not read while their helpers catch up
+        self._progress: dict[Helper, tuple[int, float]] = {}  # backlog, and when it last went down
+        self._watch: asyncio.TimerHandle | None = None
         for config in configs:
             for process in config.processes.values():
                 self._add(process)
@@ -247,6 +253,51 @@ class Api:
                 line = encoder.refresh(info, direction, message, header, body, mode)
             if line:
                 sub.helper.write(line)
+        if runner not in self._paused:
+            for sub in runner.subs:
+                if sub.helper.backlog() > HIGH_WATER and not sub.helper.stuck:
+                    self._pause(runner)
+                    break
+
+    # --- back-pressure ----------------------------------------------------------------------------
+    def _pause(self, runner: PeerRunner) -> None:
+        runner.pause_reading()
+        self._paused.add(runner)
+        if self._watch is None:
+            self._watch = asyncio.get_running_loop().call_later(0.02, self._check_paused)
+
+    def _check_paused(self) -> None:
+        """Resume neighbors whose helpers caught up; give up on helpers that stopped reading."""
+        self._watch = None
+        now = asyncio.get_running_loop().time()
+        for runner in list(self._paused):
+            ready = True
+            for sub in runner.subs:
+                helper = sub.helper
+                backlog = helper.backlog()
+                if backlog <= LOW_WATER or helper.stuck:
+                    self._progress.pop(helper, None)
+                    continue
+                last, since = self._progress.get(helper, (backlog + 1, now))
+                if backlog < last:
+                    since = now
+                self._progress[helper] = (backlog, since)
+                if now - since > STALL:
+                    helper.stuck = True
+                    log.warning(
+                        "Process '%s' has not read its input for %.0f s (%d bytes unread): "
+                        "dropping its events until it catches up",
+                        helper.name,
+                        STALL,
+                        backlog,
+                    )
+                    continue
+                ready = False
+            if ready:
+                self._paused.discard(runner)
+                runner.resume_reading()
+        if self._paused:
+            self._watch = asyncio.get_running_loop().call_later(0.02, self._check_paused)
 
     # --- commands ---------------------------------------------------------------------------------
     def lines(self, helper: Helper, lines: list[str]) -> None:

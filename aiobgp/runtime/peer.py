@@ -621,6 +621,17 @@ class PeerRunner:
         )
         self._sent_routes = self._sent_withdrawals = 0
 
+    def pause_reading(self) -> None:
+        """Stop reading the peer (a helper is behind); its data waits in the socket, TCP slows it."""
+        for protocol in self.connections.values():
+            if protocol.transport is not None:
+                protocol.transport.pause_reading()
+
+    def resume_reading(self) -> None:
+        for protocol in self.connections.values():
+            if protocol.transport is not None and not protocol.transport.is_closing():
+                protocol.transport.resume_reading()
+
     # --- what helpers ask for ----------------------------------------------------------------------
     def identity(self) -> NeighborIdentity:
         """What API selectors match against (cached: it changes only with the local address)."""

@@ -5,10 +5,13 @@ Rules:
 * A helper's stdout is read in chunks; every complete line of a chunk is handed over before the
   next chunk is read, so commands written together are applied together. A line longer than
   ``MAX_LINE`` without a newline kills the helper (it is then respawned like any dead helper).
-* Writing to a helper never blocks the daemon: bytes go to the pipe's transport buffer. When a helper
-  stops reading and its unread output passes ``api.buffer`` bytes, what follows is dropped (counted
-  and logged once per episode) until it has read its backlog, or — with ``api.overflow restart`` —
-  the helper is killed and respawned. Sessions, keepalives and other helpers are never affected.
+* Writing to a helper never blocks the daemon: bytes go to the pipe's transport buffer. A helper
+  that reads slowly slows the peers it gets events from instead (the runtime stops reading their
+  sockets while its backlog is above ``HIGH_WATER``), so a slow reader loses nothing. A helper that
+  makes no progress for ``STALL`` seconds is "stuck": what follows is dropped (counted and logged once
+  per episode) until its backlog is below ``LOW_WATER`` again; the same happens past ``api.buffer``
+  unread bytes, or — with ``api.overflow restart`` — the helper is killed and respawned. Sessions,
+  keepalives and other helpers are never affected.
 * A helper that exits is respawned after a growing delay (0.5 s doubling to 30 s); more than
   ``RESPAWN_LIMIT`` deaths within ``RESPAWN_WINDOW`` seconds stop the respawning (logged), and with
   ``api.terminate`` any death stops the daemon. ``respawn false`` never respawns.
@@ -32,6 +35,9 @@ from aiobgp.runtime import logs
 log = logs.get("process")
 
 MAX_LINE = 1 << 20
+HIGH_WATER = 1 << 20  # unread bytes above which the peers feeding a helper are paused
+LOW_WATER = 1 << 18  # ... and below which they resume (and a stuck helper is written to again)
+STALL = 2.0  # seconds without progress after which a paused helper counts as stuck
 RESPAWN_LIMIT = 5
 RESPAWN_WINDOW = 64.0
 RESPAWN_DELAY_MIN = 0.5
@@ -95,6 +101,7 @@ class Helper:
         self.stopping = False
         self.dropped = 0
         self._overflowing = False
+        self.stuck = False
         self._deaths: list[float] = []
         self._delay = RESPAWN_DELAY_MIN
         self._respawn_handle: asyncio.TimerHandle | None = None
@@ -225,12 +232,19 @@ class Helper:
         self.on_lines(self, lines)
 
     # --- writing ----------------------------------------------------------------------------------
+    def backlog(self) -> int:
+        """Bytes written for the helper and not read by it yet."""
+        stdin = self.stdin
+        return 0 if stdin is None else stdin.get_write_buffer_size()
+
     def write(self, text: str) -> bool:
-        """Queue ``text`` for the helper; False when dropped (not running, or over the limit)."""
+        """Queue ``text`` for the helper; False when dropped (not running, stuck, or over the limit)."""
         stdin = self.stdin
         if stdin is None or stdin.is_closing():
             return False
-        if stdin.get_write_buffer_size() > self.buffer_limit:
+        if self.stuck and stdin.get_write_buffer_size() < LOW_WATER:
+            self.stuck = False
+        if self.stuck or stdin.get_write_buffer_size() > self.buffer_limit:
             if self.overflow == "restart":
                 log.error(
                     "Process '%s' does not read its input (%d bytes unread): restarting it",

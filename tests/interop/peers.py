@@ -422,6 +422,13 @@ class Bird(PeerDaemon):
     binaries = ("bird", "birdc")
     PROTOCOL = "peer"
 
+    def __init__(self, *, routes_file: Path | None = None, **kwargs: Any) -> None:
+        """``routes_file``: a pre-generated ``static4`` include (``route P blackhole { bgp_... };``
+        lines with their own attributes) used instead of the IPv4 ``routes``; the export filter then
+        keeps each route's MED (BIRD drops a static route's MED on eBGP export otherwise)."""
+        super().__init__(**kwargs)
+        self.routes_file = Path(routes_file).resolve() if routes_file is not None else None
+
     @property
     def conf_path(self) -> Path:
         return self.workdir / "bird.conf"
@@ -431,10 +438,14 @@ class Bird(PeerDaemon):
         return self.workdir / "bird.ctl"
 
     def _routes_file(self, family: str) -> Path:
+        if family == "ipv4" and self.routes_file is not None:
+            return self.routes_file
         return self.workdir / f"routes{family[-1]}.conf"
 
     def _export_filter(self, static: str) -> str:
         sets = [f"bgp_med = {self.med};"] if self.med is not None else []
+        if self.med is None and self.routes_file is not None and static == "static4":
+            sets.append("if defined(bgp_med) then bgp_med = bgp_med;")
         for c in self.communities:
             a, b = c.split(":")
             sets.append(f"bgp_community.add(({a},{b}));")
@@ -445,6 +456,8 @@ class Bird(PeerDaemon):
 
     def _write_routes(self) -> None:
         for family in FAMILIES:
+            if family == "ipv4" and self.routes_file is not None:
+                continue
             lines = [f"route {r} blackhole;\n" for r in self.routes if _prefix_family(r) == family]
             self._routes_file(family).write_text("".join(lines))
 

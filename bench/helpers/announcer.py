@@ -1,0 +1,72 @@
+"""Benchmark helper: writes N ``announce route P next-hop self`` lines to stdout (stdlib only).
+
+    announcer.py N --go FILE --stamp FILE [--base 20.0.0.0] [--chunk 1000] [--drain]
+
+Waits until the file ``--go`` exists, notes the time in ``--stamp`` (JSON: start, then written once
+every line is out), writes N consecutive /24s from ``--base`` (127/8 skipped), then idles until its
+parent exits. It never reads its stdin, unless ``--drain`` (a thread that discards what arrives:
+ExaBGP blocks once a helper leaves 64 KiB of acknowledgements unread).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import threading
+import time
+
+
+def _stamp(path: str, data: dict[str, float]) -> None:
+    with open(path + ".tmp", "w") as out:
+        json.dump(data, out)
+    os.replace(path + ".tmp", path)
+
+
+def _drain() -> None:
+    while os.read(0, 65536):
+        pass
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("count", type=int)
+    parser.add_argument("--go", required=True)
+    parser.add_argument("--stamp", required=True)
+    parser.add_argument("--base", default="20.0.0.0")
+    parser.add_argument("--chunk", type=int, default=1000, help="lines per write")
+    parser.add_argument("--drain", action="store_true", help="read and discard stdin")
+    args = parser.parse_args()
+    if args.drain:
+        threading.Thread(target=_drain, daemon=True).start()
+    parent = os.getppid()
+    while not os.path.exists(args.go):
+        time.sleep(0.01)
+    start = time.time()
+    _stamp(args.stamp, {"start": start})
+    a, b, c, _ = (int(x) for x in args.base.split("."))
+    network = (a << 16) | (b << 8) | c  # in /24 units
+    out = sys.stdout
+    lines: list[str] = []
+    for _ in range(args.count):
+        if network >> 16 == 127:
+            network = 128 << 16
+        lines.append(
+            f"announce route {network >> 16}.{(network >> 8) & 255}.{network & 255}.0/24 next-hop self\n"
+        )
+        network += 1
+        if len(lines) >= args.chunk:
+            out.write("".join(lines))
+            out.flush()
+            lines = []
+    out.write("".join(lines))
+    out.flush()
+    _stamp(args.stamp, {"start": start, "written": time.time()})
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,860 @@
+"""aiobgp next to ExaBGP 5.0.15 with real peers on loopback: one command, one table (``make bench``).
+
+    .venv/bin/python bench/run.py [--quick] [--scenarios realistic uniform ...] [--sizes N ...]
+                                  [--pairs P] [--no-exabgp] [--exabgp-cap N] [--profile] [--markdown]
+
+Scenarios (``--scenarios`` takes their names or numbers):
+
+  1 realistic    receive a realistic table (bench/tables.py) from BIRD, every prefix delivered as
+                 JSON to a helper (bench/helpers/counter.py): session up -> helper saw End-of-RIB
+  2 gobgp        the same table from GoBGP (``gobgp mrt inject``); GoBGP sends no End-of-RIB
+                 without graceful restart, so the helper stops at the N-th prefix
+  3 uniform      receive N /24s sharing one attribute set from BIRD, to the JSON helper
+  4 adj-rib-in   receive the realistic table into the Adj-RIB-In, no helper: session up -> the
+                 End-of-RIB log line; bytes per route = (RSS after - RSS before) / N
+  5 announce     a helper (bench/helpers/announcer.py) writes N ``announce route P next-hop self``
+                 lines, never reading its stdin: first line written -> BIRD holds all N
+  6 adj-rib-out  bytes per route of the Adj-RIB-Out holding those N routes (RSS after - before)
+  7 static       a configuration with N static routes: process start -> BIRD holds all N
+
+Each size runs aiobgp and ExaBGP alternately (A B A B ...): 3 pairs up to 100k, 1 pair above
+(``--pairs``). ExaBGP comes from ``.oracle`` (``make oracle``). The table shows medians, peak RSS
+(VmHWM) of the speaker process and the aiobgp/ExaBGP ratio of the rates (of bytes per route for
+scenario 6). Every run is appended as one JSON line to bench/results/bench.jsonl; ``--profile``
+adds one aiobgp run per scenario under cProfile and keeps bench/results/profile-<scenario>.txt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import platform
+import pstats
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(BENCH))
+
+import tables  # noqa: E402
+from interop.peers import Bird, GoBgp, PeerDaemon, PeerError  # noqa: E402
+
+ORACLE = ROOT / ".oracle" / "bin" / "exabgp"
+RESULTS = BENCH / "results"
+COUNTER = BENCH / "helpers" / "counter.py"
+ANNOUNCER = BENCH / "helpers" / "announcer.py"
+TABLE_CACHE = Path(tempfile.gettempdir()) / "aiobgp-bench-tables"
+
+SPEAKER_AS, PEER_AS = 65001, 65002
+SETTLE = 1.0  # seconds a speaker runs before its RSS is taken as the baseline
+POLL = 0.05
+AIOBGP_ENV: dict[str, str] = {}  # --aiobgp-env NAME=VALUE
+DROPPED = "does not read its input"  # aiobgp's log line when it starts dropping a helper's events
+
+
+class RunFailed(RuntimeError):
+    """A run that cannot give a valid figure (the speaker lost events, died, or timed out)."""
+
+
+EXABGP_ENV = {
+    "exabgp_daemon_user": "root",
+    "exabgp_daemon_drop": "false",
+    "exabgp_daemon_daemonize": "false",
+    "exabgp_api_cli": "false",
+    "exabgp_tcp_bind": "",
+}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    number: int
+    name: str
+    title: str
+    table: str  # what the peer originates: "realistic", "uniform", "gobgp" or "empty"
+    sizes: tuple[int, ...]
+    memory: bool = False  # the ratio compares bytes per route, not rates
+
+
+SCENARIOS = (
+    Scenario(1, "realistic", "realistic table from BIRD -> JSON helper", "realistic", (100_000, 1_000_000)),
+    Scenario(2, "gobgp", "realistic table from GoBGP -> JSON helper", "gobgp", (100_000, 1_000_000)),
+    Scenario(3, "uniform", "one attribute set from BIRD -> JSON helper", "uniform", (100_000, 1_000_000)),
+    Scenario(
+        4, "adj-rib-in", "realistic table into Adj-RIB-In, no helper", "realistic", (100_000, 1_000_000)
+    ),
+    Scenario(5, "announce", "helper announce route lines -> BIRD holds all", "empty", (100_000, 1_000_000)),
+    Scenario(
+        6, "adj-rib-out", "Adj-RIB-Out holding the announced routes", "empty", (1_000_000,), memory=True
+    ),
+    Scenario(7, "static", "N static routes: start -> BIRD holds all", "empty", (1_000_000,)),
+)
+QUICK = 20_000
+
+
+@dataclass
+class Run:
+    """One timed run of one speaker."""
+
+    speaker: str
+    scenario: str
+    n: int
+    seconds: float
+    rss_peak_kib: int
+    rss_before_kib: int = 0
+    rss_after_kib: int = 0
+    cpu_s: float = 0.0
+    hold_timer_expiries: int = 0
+    notes: list[str] = field(default_factory=list)
+    error: str = ""
+
+    @property
+    def rate(self) -> float:
+        return self.n / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def bytes_per_route(self) -> float:
+        return (self.rss_after_kib - self.rss_before_kib) * 1024 / self.n if self.rss_after_kib else 0.0
+
+
+# --------------------------------------------------------------------------- processes
+
+
+def proc_status(pid: int, key: str) -> int:
+    """A ``/proc/PID/status`` field in KiB (VmHWM, VmRSS), 0 when the process is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process used so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Speaker:
+    """One aiobgp or ExaBGP process run on a configuration in its own work directory."""
+
+    def __init__(
+        self,
+        name: str,
+        work: Path,
+        config: str,
+        *,
+        profile: Path | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        self.name = name
+        self.env = dict(EXABGP_ENV, **(env or {}))
+        self.work = work
+        self.conf = work / f"{name}.conf"
+        self.conf.write_text(config)
+        self.log = work / f"{name}.log"
+        self.profile = profile
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        env = dict(os.environ, **self.env)
+        if self.name == "aiobgp":
+            env.update(exabgp_log_level="INFO", exabgp_log_short="false", **AIOBGP_ENV)
+            command = [sys.executable, "-m", "aiobgp", str(self.conf)]
+            if self.profile is not None:
+                command[1:1] = ["-m", "cProfile", "-o", str(self.profile)]
+        else:
+            env.update(exabgp_log_level="WARNING")
+            command = [str(ORACLE), str(self.conf)]
+        with self.log.open("wb") as out:
+            self.proc = subprocess.Popen(command, stdout=out, stderr=out, stdin=subprocess.DEVNULL, env=env)
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    def check(self) -> None:
+        """Raise when the speaker died."""
+        if self.proc is not None and self.proc.poll() is not None:
+            tail = self.log.read_text(errors="replace")[-3000:]
+            raise RunFailed(f"{self.name} exited with {self.proc.returncode}:\n{tail}")
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+        self.proc = None
+
+    def finish(self, run: Run) -> Run:
+        """Fill in peak RSS and CPU time of a run that is over (the process still runs)."""
+        run.rss_peak_kib = proc_status(self.pid, "VmHWM")
+        run.cpu_s = cpu_seconds(self.pid)
+        return run
+
+
+def neighbor_block(speaker_ip: str, peer_ip: str, body: str = "") -> str:
+    return (
+        f"neighbor {peer_ip} {{\n  router-id {speaker_ip};\n  local-address {speaker_ip};\n"
+        f"  local-as {SPEAKER_AS};\n  peer-as {PEER_AS};\n  hold-time 90;\n"
+        f"  family {{ ipv4 unicast; }}\n{body}}}\n"
+    )
+
+
+def process_block(name: str, argv: list[str]) -> str:
+    return f"process {name} {{\n  run {' '.join(argv)};\n  encoder json;\n}}\n"
+
+
+def wait(
+    what: str,
+    check: Callable[[], bool],
+    timeout: float,
+    alive: Callable[[], None],
+    progress: Callable[[], str] | None = None,
+) -> None:
+    """Poll ``check`` until true; print ``progress()`` every few seconds; raise on timeout."""
+    start = time.monotonic()
+    shown = start
+    while not check():
+        alive()
+        now = time.monotonic()
+        if now - start > timeout:
+            raise RunFailed(f"no {what} after {timeout:.0f} s")
+        if progress is not None and now - shown >= 5:
+            shown = now
+            print(f"      ... {now - start:5.0f} s  {progress()}", flush=True)
+        time.sleep(POLL)
+
+
+def read_json(path: Path) -> dict[str, float]:
+    try:
+        data: dict[str, float] = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return data
+
+
+# --------------------------------------------------------------------------- peers
+
+
+class Peer:
+    """The real peer of a group of scenarios: BIRD or GoBGP, with its table loaded, session disabled."""
+
+    def __init__(self, daemon: PeerDaemon, speaker_ip: str) -> None:
+        self.daemon = daemon
+        self.speaker_ip = speaker_ip
+
+    def enable(self) -> None:
+        if isinstance(self.daemon, Bird):
+            self.daemon.cli("enable", Bird.PROTOCOL)
+        else:
+            self.daemon.cli("neighbor", self.speaker_ip, "enable")
+
+    def disable(self) -> None:
+        if isinstance(self.daemon, Bird):
+            self.daemon.cli("disable", Bird.PROTOCOL)
+        else:
+            self.daemon.cli("neighbor", self.speaker_ip, "disable")
+        self.daemon.wait_for(lambda: not self.daemon.is_established(), 60, "session down")
+
+    def received(self) -> int:
+        return self.daemon.received_count("ipv4")
+
+
+def table_file(kind: str, n: int, fmt: str, next_hop: str = "") -> Path:
+    """The generated table for ``n`` prefixes (cached across runs of the benchmark)."""
+    TABLE_CACHE.mkdir(exist_ok=True)
+    path = TABLE_CACHE / f"{kind}-{n}{'-' + next_hop if next_hop else ''}.{fmt}"
+    if path.exists():
+        return path
+    print(f"  generating the {kind} table of {n:,} prefixes ({fmt}) ...", flush=True)
+    partial = path.with_suffix(".partial")
+    if kind == "uniform":
+        tables.write_bird_uniform(partial, tables.uniform(n))
+    elif fmt == "bird":
+        tables.write_bird(partial, tables.realistic(n))
+    else:
+        tables.write_mrt(partial, tables.realistic(n), next_hop, PEER_AS)
+    partial.rename(path)
+    return path
+
+
+def gobgp_inject(gobgp: GoBgp, mrt: Path, n: int) -> None:
+    """``gobgp mrt inject global FILE``, working around GoBGP 3.10's lost stream tail.
+
+    The client exits before gRPC flushes its last routes: delay its exit with strace when available,
+    then re-inject what is missing (``mrt inject global FILE COUNT SKIP``).
+    """
+    base = ["gobgp", "-p", str(gobgp.api_port), "mrt", "inject", "global", str(mrt)]
+    delay = ["strace", "-f", "-qq", "-o", "/dev/null", "-e", "inject=exit_group:delay_enter=1500000"]
+    command = delay + base if shutil.which("strace") else base
+    subprocess.run(command, check=True, timeout=1800, capture_output=True)
+    for _ in range(5):
+        have = _gobgp_rib_count(gobgp)
+        if have >= n:
+            return
+        subprocess.run([*command, str(n - have), str(have)], check=True, timeout=1800, capture_output=True)
+        time.sleep(1)
+    raise PeerError(f"GoBGP holds {_gobgp_rib_count(gobgp)} of {n} injected routes")
+
+
+def _gobgp_rib_count(gobgp: GoBgp) -> int:
+    out = gobgp.cli("global", "rib", "-a", "ipv4", "summary")
+    m = re.search(r"Destination:\s*(\d+)", out)
+    return int(m.group(1)) if m else 0
+
+
+@contextmanager
+def start_peer(table: str, n: int, work: Path, speaker_ip: str, peer_ip: str) -> Iterator[Peer]:
+    """Start the peer for ``table`` with ``n`` prefixes loaded and its session to the speaker disabled."""
+    common: dict[str, Any] = dict(
+        local_ip=peer_ip, peer_ip=speaker_ip, local_as=PEER_AS, peer_as=SPEAKER_AS, passive=True
+    )
+    daemon: PeerDaemon
+    if table == "gobgp":
+        daemon = GoBgp(workdir=work / "gobgp", ready_timeout=60, **common)
+    else:
+        routes_file = table_file(table, n, "bird") if table != "empty" else None
+        daemon = Bird(
+            workdir=work / "bird",
+            routes_file=routes_file,
+            extra="  disabled;\n",
+            ready_timeout=600,
+            **common,
+        )
+    print(
+        f"  starting {daemon.kind} on {peer_ip} with {n if table != 'empty' else 0:,} routes ...", flush=True
+    )
+    started = time.monotonic()
+    try:
+        daemon.start()
+        if isinstance(daemon, GoBgp):
+            daemon.cli("neighbor", speaker_ip, "disable")
+            gobgp_inject(daemon, table_file("realistic", n, "mrt", peer_ip), n)
+        elif table != "empty":
+            daemon.wait_for(
+                lambda: f"{n} of {n} routes" in daemon.cli("show", "route", "count"), 900, "routes"
+            )
+        print(f"  {daemon.kind} ready in {time.monotonic() - started:.1f} s", flush=True)
+        yield Peer(daemon, speaker_ip)
+    finally:
+        daemon.stop()
+
+
+# --------------------------------------------------------------------------- runners
+
+
+@dataclass
+class Context:
+    """What every runner needs: the peer, addresses, work directory, options."""
+
+    peer: Peer
+    speaker_ip: str
+    peer_ip: str
+    work: Path
+    timeout: float
+    exabgp_ack: bool
+    profile: Path | None = None
+    count: int = 0
+
+    def workdir(self, name: str) -> Path:
+        self.count += 1
+        path = self.work / f"{self.count:03d}-{name}"
+        path.mkdir()
+        return path
+
+
+def receive(ctx: Context, scenario: Scenario, speaker_name: str, n: int) -> Run:
+    """Scenarios 1-4: the peer sends its table; timed from session up to the helper's End-of-RIB
+    (or N-th prefix), or, without helper (aiobgp, scenario 4), to the End-of-RIB log line."""
+    work = ctx.workdir(f"{scenario.name}-{speaker_name}")
+    helper = not (scenario.name == "adj-rib-in" and speaker_name == "aiobgp")
+    result = work / "counter.json"
+    body = ""
+    config = ""
+    if helper:
+        argv = [sys.executable, str(COUNTER), str(result)]
+        if scenario.table == "gobgp":
+            argv += ["--target", str(n)]
+        config = process_block("counter", argv)
+        body = (
+            "  api {\n    processes [ counter ];\n    neighbor-changes;\n"
+            "    receive { parsed; update; }\n  }\n"
+        )
+    speaker = Speaker(
+        speaker_name, work, config + neighbor_block(ctx.speaker_ip, ctx.peer_ip, body), profile=ctx.profile
+    )
+    expiries = ctx.peer.daemon.hold_timer_expiries()
+    speaker.start()
+    try:
+        time.sleep(SETTLE)
+        speaker.check()
+        before = proc_status(speaker.pid, "VmRSS")
+        ctx.peer.enable()
+        if helper:
+            progress_file = Path(str(result) + ".progress")
+
+            def helper_progress() -> str:
+                return f"helper has {int(read_json(progress_file).get('prefixes', 0)):,} prefixes"
+
+            def alive() -> None:
+                speaker.check()
+                if speaker.name == "aiobgp" and DROPPED in speaker.log.read_text(errors="replace"):
+                    raise RunFailed("aiobgp dropped events: the helper fell more than api.buffer behind")
+
+            wait("End-of-RIB at the helper", result.exists, ctx.timeout, alive, helper_progress)
+            data = read_json(result)
+            seconds = data["done"] - data["up"]
+            if int(data["prefixes"]) != n:
+                print(f"      warning: the helper counted {int(data['prefixes']):,} prefixes, not {n:,}")
+        else:
+            seconds = _log_receive_time(speaker, n, ctx.timeout)
+        time.sleep(0.5)
+        run = Run(speaker_name, scenario.name, n, seconds, 0, before, proc_status(speaker.pid, "VmRSS"))
+        speaker.finish(run)
+        if helper and scenario.name == "adj-rib-in":
+            run.notes.append("ExaBGP: with its JSON helper (no other way to see its table)")
+    finally:
+        speaker.stop()
+        ctx.peer.disable()
+    run.hold_timer_expiries = ctx.peer.daemon.hold_timer_expiries() - expiries
+    return run
+
+
+_STAMP = r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+) \d+ INFO: "
+
+
+def _log_receive_time(speaker: Speaker, n: int, timeout: float) -> float:
+    """Seconds from aiobgp's "session established" log line to its ipv4 End-of-RIB line."""
+    up_re = re.compile(_STAMP + r"BGP session established", re.M)
+    eor_re = re.compile(_STAMP + r".*End-of-RIB for ipv4 unicast \((\d+) prefixes", re.M)
+    found: dict[str, re.Match[str]] = {}
+
+    def seen() -> bool:
+        text = speaker.log.read_text(errors="replace")
+        for key, pattern in (("up", up_re), ("eor", eor_re)):
+            m = pattern.search(text)
+            if m:
+                found[key] = m
+        return "up" in found and "eor" in found
+
+    def progress() -> str:
+        counts = re.findall(r"(\d+) prefixes received so far", speaker.log.read_text(errors="replace"))
+        return f"aiobgp logged {int(counts[-1]):,} prefixes" if counts else "waiting for the session"
+
+    wait("End-of-RIB log line", seen, timeout, speaker.check, progress)
+    received = int(found["eor"].group(2))
+    if received != n:
+        print(f"      warning: aiobgp received {received:,} prefixes, not {n:,}")
+    return _stamp(found["eor"].group(1)) - _stamp(found["up"].group(1))
+
+
+def _stamp(text: str) -> float:
+    """Seconds since the epoch of a log time stamp ``2026-11-26 14:47:19.236`` (local time)."""
+    return time.mktime(time.strptime(text[:19], "%Y-%m-%d %H:%M:%S")) + float(text[19:])
+
+
+def _wait_bird_holds(ctx: Context, speaker: Speaker, n: int) -> float:
+    """Poll the peer until it holds ``n`` routes from the speaker; the time it first did."""
+    wait(
+        f"{n} routes at the peer",
+        lambda: ctx.peer.received() >= n,
+        ctx.timeout,
+        speaker.check,
+        lambda: f"peer holds {ctx.peer.received():,} routes",
+    )
+    return time.time()
+
+
+def announce(ctx: Context, scenario: Scenario, speaker_name: str, n: int) -> Run:
+    """Scenarios 5-6: a helper writes N announce lines once the session is up; timed from its first
+    line to the peer holding all N; RSS before the first line and once the peer holds them."""
+    work = ctx.workdir(f"announce-{speaker_name}")
+    go, stamp = work / "go", work / "stamp.json"
+    argv = [sys.executable, str(ANNOUNCER), str(n), "--go", str(go), "--stamp", str(stamp)]
+    if speaker_name == "exabgp" and ctx.exabgp_ack:
+        argv.append("--drain")  # ExaBGP blocks on a helper that leaves its acknowledgements unread
+    config = process_block("announcer", argv) + neighbor_block(
+        ctx.speaker_ip, ctx.peer_ip, "  api {\n    processes [ announcer ];\n  }\n"
+    )
+    env = {"exabgp_api_ack": "false"} if speaker_name == "exabgp" and not ctx.exabgp_ack else {}
+    speaker = Speaker(speaker_name, work, config, profile=ctx.profile, env=env)
+    expiries = ctx.peer.daemon.hold_timer_expiries()
+    speaker.start()
+    try:
+        ctx.peer.enable()
+        ctx.peer.daemon.wait_for(ctx.peer.daemon.is_established, 60, "session Established")
+        time.sleep(SETTLE)
+        speaker.check()
+        before = proc_status(speaker.pid, "VmRSS")
+        go.touch()
+        end = _wait_bird_holds(ctx, speaker, n)
+        seconds = end - read_json(stamp)["start"]
+        time.sleep(1.0)
+        run = Run(speaker_name, "announce", n, seconds, 0, before, proc_status(speaker.pid, "VmRSS"))
+        speaker.finish(run)
+    finally:
+        speaker.stop()
+        ctx.peer.disable()
+    run.hold_timer_expiries = ctx.peer.daemon.hold_timer_expiries() - expiries
+    return run
+
+
+def static(ctx: Context, scenario: Scenario, speaker_name: str, n: int) -> Run:
+    """Scenario 7: N ``route P next-hop self;`` in the configuration; process start -> peer holds all."""
+    work = ctx.workdir(f"static-{speaker_name}")
+    routes = "".join(f"    route {prefix} next-hop self;\n" for prefix in tables.uniform(n, 20 << 24))
+    config = neighbor_block(ctx.speaker_ip, ctx.peer_ip, f"  static {{\n{routes}  }}\n")
+    speaker = Speaker(speaker_name, work, config, profile=ctx.profile)
+    expiries = ctx.peer.daemon.hold_timer_expiries()
+    ctx.peer.enable()
+    start = time.time()
+    speaker.start()
+    try:
+        seconds = _wait_bird_holds(ctx, speaker, n) - start
+        run = speaker.finish(Run(speaker_name, "static", n, seconds, 0))
+    finally:
+        speaker.stop()
+        ctx.peer.disable()
+    run.hold_timer_expiries = ctx.peer.daemon.hold_timer_expiries() - expiries
+    return run
+
+
+RUNNERS: dict[str, Callable[[Context, Scenario, str, int], Run]] = {
+    "realistic": receive,
+    "gobgp": receive,
+    "uniform": receive,
+    "adj-rib-in": receive,
+    "announce": announce,
+    "adj-rib-out": announce,
+    "static": static,
+}
+
+
+def run_key(scenario: Scenario, speaker: str, n: int) -> tuple[str, str, int]:
+    """Runs that measure the same thing are shared between scenarios: scenario 6 reads scenario 5's
+    runs, and ExaBGP's Adj-RIB-In run (scenario 4) is its JSON-helper run of scenario 1."""
+    name = scenario.name
+    if name == "adj-rib-out":
+        name = "announce"
+    if name == "adj-rib-in" and speaker == "exabgp":
+        name = "realistic"
+    return name, speaker, n
+
+
+# --------------------------------------------------------------------------- report
+
+
+def save_profile(profile: Path, scenario: Scenario, n: int) -> Path:
+    out = RESULTS / f"profile-{scenario.name}.txt"
+    text = io.StringIO()
+    text.write(f"aiobgp profile, scenario {scenario.number} {scenario.name} ({scenario.title}), N={n:,}\n\n")
+    for order in ("cumulative", "tottime"):
+        text.write(f"=== sorted by {order} ===\n")
+        pstats.Stats(str(profile), stream=text).strip_dirs().sort_stats(order).print_stats(40)
+    out.write_text(text.getvalue())
+    return out
+
+
+def median(runs: list[Run], value: Callable[[Run], float]) -> float:
+    return statistics.median(value(r) for r in runs)
+
+
+@dataclass
+class Row:
+    scenario: Scenario
+    n: int
+    aiobgp: list[Run]
+    exabgp: list[Run]
+    with_exabgp: bool = True
+
+    def cells(self) -> list[str]:
+        cells = [f"{self.scenario.number} {self.scenario.name}", _n(self.n, self.exabgp)]
+        for runs, ran in ((self.aiobgp, True), (self.exabgp, self.with_exabgp)):
+            if not runs:
+                cells += ["failed" if ran else "-", "-", "-", "-"]
+                continue
+            per_route = median(runs, lambda r: r.bytes_per_route) if runs[0].rss_after_kib else 0.0
+            cells += [
+                f"{median(runs, lambda r: r.seconds):.2f}",
+                f"{median(runs, lambda r: r.rate):,.0f}",
+                f"{max(r.rss_peak_kib for r in runs) / 1024:.0f}",
+                f"{per_route:.0f}" if per_route else "-",
+            ]
+        cells.append(self.ratio())
+        return cells
+
+    def ratio(self) -> str:
+        if not self.aiobgp or not self.exabgp:
+            return "-"
+        if self.scenario.memory:
+            ours = median(self.aiobgp, lambda r: r.bytes_per_route)
+            theirs = median(self.exabgp, lambda r: r.bytes_per_route)
+            return f"{theirs / ours:.1f}x mem" if ours > 0 else "-"
+        return f"{median(self.aiobgp, lambda r: r.rate) / median(self.exabgp, lambda r: r.rate):.1f}x"
+
+
+def _n(n: int, exabgp: list[Run]) -> str:
+    text = f"{n:,}"
+    if exabgp and exabgp[0].n != n:
+        text += f" (ExaBGP {exabgp[0].n:,})"
+    return text
+
+
+HEADER = [
+    "scenario", "N", "aiobgp s", "prefixes/s", "RSS MiB", "B/route",
+    "ExaBGP s", "prefixes/s", "RSS MiB", "B/route", "ratio",
+]  # fmt: skip
+
+
+def print_table(rows: list[Row], markdown: bool) -> None:
+    body = [row.cells() for row in rows]
+    widths = [max(len(line[i]) for line in [HEADER, *body]) for i in range(len(HEADER))]
+    print("\naiobgp vs ExaBGP 5.0.15 (median of the runs; RSS: peak of the speaker process)")
+    for line in [HEADER, *body]:
+        print(
+            "  ".join(
+                c.rjust(w) if i > 1 else c.ljust(w) for i, (c, w) in enumerate(zip(line, widths, strict=True))
+            )
+        )
+    if markdown:
+        print()
+        print("| " + " | ".join(HEADER) + " |")
+        print("|" + "---|" * len(HEADER))
+        for line in body:
+            print("| " + " | ".join(line) + " |")
+
+
+# --------------------------------------------------------------------------- main
+
+
+def exabgp_size(scenario: Scenario, n: int, cap: int) -> int:
+    """ExaBGP's N: capped in scenarios 5-7, where a full size would take it hours."""
+    return min(n, cap) if scenario.table == "empty" else n
+
+
+def run_scenario(
+    ctx: Context,
+    scenario: Scenario,
+    n: int,
+    args: argparse.Namespace,
+    with_exabgp: bool,
+    runs: dict[tuple[str, str, int], list[Run]],
+    stamp: dict[str, object],
+) -> Row:
+    """The ABAB runs of one scenario at one size (reusing runs other scenarios already made)."""
+    pairs = args.pairs or (3 if n <= 100_000 else 1)
+    runner = RUNNERS[scenario.name]
+    sizes = {"aiobgp": n, "exabgp": exabgp_size(scenario, n, args.exabgp_cap)}
+    speakers = ["aiobgp", "exabgp"] if with_exabgp else ["aiobgp"]
+    print(f"  scenario {scenario.number} {scenario.name}: {scenario.title}", flush=True)
+    for pair in range(pairs):
+        for name in speakers:
+            key = run_key(scenario, name, sizes[name])
+            done = runs.setdefault(key, [])
+            if len(done) > pair:
+                continue
+            print(f"    {name} run {pair + 1}/{pairs}, N={sizes[name]:,}", flush=True)
+            try:
+                run = runner(ctx, scenario, name, sizes[name])
+            except RunFailed as failure:
+                run = Run(name, key[0], sizes[name], 0.0, 0, error=str(failure))
+                print(f"    {name:7} FAILED: {failure}", flush=True)
+            done.append(run)
+            with (RESULTS / "bench.jsonl").open("a") as out:
+                record = {**stamp, **asdict(run), "scenario": key[0], "time": time.time()}
+                if name == "aiobgp" and AIOBGP_ENV:
+                    record["settings"] = dict(AIOBGP_ENV)
+                out.write(json.dumps(record) + "\n")
+            if run.error:
+                continue
+            per_route = f"  {run.bytes_per_route:6.0f} B/route" if run.rss_after_kib else ""
+            expired = f"  HOLD TIMER EXPIRED x{run.hold_timer_expiries}" if run.hold_timer_expiries else ""
+            print(
+                f"    {name:7} {run.n:>9,}: {run.seconds:8.2f} s {run.rate:>11,.0f}/s"
+                f"  peak RSS {run.rss_peak_kib / 1024:6.0f} MiB  CPU {run.cpu_s:6.2f} s{per_route}{expired}",
+                flush=True,
+            )
+    if args.profile:
+        profile = ctx.work / f"profile-{scenario.name}-{n}.prof"
+        ctx.profile = profile
+        try:
+            print(f"    aiobgp under cProfile, N={n:,}", flush=True)
+            runner(ctx, scenario, "aiobgp", n)
+        except RunFailed as failure:  # the profile of a failed run still shows where the time went
+            print(f"    aiobgp under cProfile FAILED: {failure}", flush=True)
+        finally:
+            ctx.profile = None
+        if profile.exists():
+            print(f"    profile: {save_profile(profile, scenario, n)}", flush=True)
+
+    def valid(speaker: str) -> list[Run]:
+        return [r for r in runs.get(run_key(scenario, speaker, sizes[speaker]), [])[:pairs] if not r.error]
+
+    return Row(scenario, n, valid("aiobgp"), valid("exabgp") if with_exabgp else [], with_exabgp)
+
+
+def print_notes(rows: list[Row], failed: list[Run], args: argparse.Namespace, with_exabgp: bool) -> None:
+    names = {row.scenario.name for row in rows}
+    notes = [
+        f"{platform.node()}, {os.cpu_count()} CPUs, Python {platform.python_version()}: figures are "
+        "noisy when other work shares the machine (peers, helpers and speaker compete for the same cores).",
+        "prefixes/s: N / median time; ratio: aiobgp rate / ExaBGP rate (scenario 6: ExaBGP bytes per "
+        "route / aiobgp bytes per route). B/route: (RSS once done - RSS before) / N. RSS is the "
+        "speaker process's alone (helpers excluded).",
+    ]
+    if with_exabgp and names & {"announce", "adj-rib-out", "static"}:
+        notes.append(
+            f"ExaBGP's N is capped at {args.exabgp_cap:,} in scenarios 5-7 (compare rates, not times); "
+            + (
+                "api.ack on: its announcer drains the acknowledgements (ExaBGP blocks otherwise); "
+                "aiobgp's announcer never reads them."
+                if args.exabgp_ack == "on"
+                else "ExaBGP runs with exabgp_api_ack=false."
+            )
+        )
+    if with_exabgp and "adj-rib-in" in names:
+        notes.append(
+            "scenario 4, ExaBGP: its JSON-helper run of scenario 1 (it has no observable table otherwise)."
+        )
+    if names & {"realistic", "uniform", "adj-rib-in"}:
+        notes.append(
+            "BIRD sends its last UPDATE and the End-of-RIB 0.5-2 s after the rest of a table (packet "
+            "captures): at small N that delay, not the speaker, sets the receive times."
+        )
+    if "gobgp" in names:
+        notes.append(
+            "scenario 2: GoBGP sends no End-of-RIB without graceful restart; timed to the N-th prefix."
+        )
+    if AIOBGP_ENV:
+        notes.append("aiobgp settings: " + " ".join(f"{k}={v}" for k, v in AIOBGP_ENV.items()))
+    expired = sum(r.hold_timer_expiries for row in rows for r in row.aiobgp + row.exabgp)
+    notes.append(f"hold timer expiries seen by the peers: {expired}")
+    notes.extend(f"FAILED: {r.speaker} {r.scenario} N={r.n:,}: {r.error.splitlines()[0]}" for r in failed)
+    for note in notes:
+        print(f"* {note}")
+
+
+def plan(args: argparse.Namespace) -> list[tuple[Scenario, int]]:
+    chosen: list[Scenario] = []
+    for word in args.scenarios:
+        match = [s for s in SCENARIOS if word in (s.name, str(s.number))]
+        if not match:
+            raise SystemExit(f"unknown scenario {word!r}: use one of {', '.join(s.name for s in SCENARIOS)}")
+        chosen.extend(m for m in match if m not in chosen)
+    if not args.gobgp_ok:
+        skipped = [s for s in chosen if s.table == "gobgp"]
+        if skipped:
+            print("GoBGP is not installed: skipping scenario 2")
+            chosen = [s for s in chosen if s.table != "gobgp"]
+    sizes = (lambda s: tuple(args.sizes)) if args.sizes else (lambda s: (QUICK,) if args.quick else s.sizes)
+    return [(s, n) for s in chosen for n in sizes(s)]
+
+
+@contextmanager
+def workspace(keep: bool) -> Iterator[Path]:
+    """A work directory under /tmp, removed afterwards unless ``keep``."""
+    path = Path(tempfile.mkdtemp(prefix="aiobgp-bench-", dir="/tmp"))
+    try:
+        yield path
+    finally:
+        if keep:
+            print(f"work directory kept: {path}")
+        else:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--scenarios", nargs="+", default=[s.name for s in SCENARIOS], metavar="NAME")
+    parser.add_argument("--sizes", type=int, nargs="+", help="sizes for every chosen scenario")
+    parser.add_argument("--quick", action="store_true", help=f"every scenario at {QUICK:,} prefixes")
+    parser.add_argument(
+        "--pairs", type=int, help="aiobgp/ExaBGP pairs per size (default 3 up to 100k, else 1)"
+    )
+    parser.add_argument("--no-exabgp", action="store_true", help="time aiobgp only")
+    parser.add_argument(
+        "--exabgp-cap",
+        type=int,
+        default=20_000,
+        help="largest N given to ExaBGP in scenarios 5-7 (default 20k)",
+    )
+    parser.add_argument(
+        "--exabgp-ack", choices=("on", "off"), default="on", help="ExaBGP's api.ack (scenario 5)"
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="one more aiobgp run per scenario under cProfile"
+    )
+    parser.add_argument("--markdown", action="store_true", help="also print the table as Markdown")
+    parser.add_argument(
+        "--aiobgp-env", nargs="+", default=[], metavar="NAME=VALUE", help="settings for aiobgp only"
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the work directory (configs, logs)")
+    parser.add_argument("--timeout", type=float, default=1200, help="seconds one run may take")
+    args = parser.parse_args()
+    args.gobgp_ok = GoBgp.available() and bool(shutil.which("strace"))
+    if not Bird.available():
+        raise SystemExit("BIRD is not installed (make peers)")
+    with_exabgp = not args.no_exabgp
+    if with_exabgp and not ORACLE.exists():
+        print(f"ExaBGP 5.0.15 not found at {ORACLE} (make oracle): timing aiobgp only")
+        with_exabgp = False
+    AIOBGP_ENV.update(item.split("=", 1) for item in args.aiobgp_env)
+    todo = plan(args)
+    RESULTS.mkdir(exist_ok=True)
+    machine = {"machine": platform.node(), "cpus": os.cpu_count(), "python": platform.python_version()}
+    session = time.strftime("%Y-%m-%dT%H:%M:%S")
+    runs: dict[tuple[str, str, int], list[Run]] = {}
+    rows: list[Row] = []
+    tables_order = ("realistic", "gobgp", "uniform", "empty")
+    groups = sorted({(s.table, n) for s, n in todo}, key=lambda g: (tables_order.index(g[0]), g[1]))
+    with workspace(args.keep) as tmp:
+        for index, (table, n) in enumerate(groups):
+            speaker_ip, peer_ip = f"127.88.{index}.1", f"127.88.{index}.2"
+            members = [s for s, size in todo if s.table == table and size == n]
+            work = Path(tmp, f"g{index}")
+            work.mkdir()
+            print(f"\n== {', '.join(f'{s.number} {s.name}' for s in members)}: N={n:,}", flush=True)
+            with start_peer(table, n, work, speaker_ip, peer_ip) as peer:
+                ctx = Context(peer, speaker_ip, peer_ip, work, args.timeout, args.exabgp_ack == "on")
+                for scenario in members:
+                    rows.append(
+                        run_scenario(
+                            ctx, scenario, n, args, with_exabgp, runs, {"session": session, **machine}
+                        )
+                    )
+    rows.sort(key=lambda r: (r.scenario.number, r.n))
+    print_table(rows, args.markdown)
+    failed = [r for done in runs.values() for r in done if r.error]
+    print_notes(rows, failed, args, with_exabgp)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
