@@ -12,7 +12,7 @@ an ``AttributeBlock``), and ``encode_attributes`` writes a set the way ExaBGP 5.
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any, NamedTuple
 
@@ -66,6 +66,28 @@ class Attributes:
     ext_communities: tuple[bytes, ...] = ()  # 8 bytes each, wire order
     large_communities: tuple[tuple[int, int, int], ...] = ()
     unknown: tuple[tuple[int, int, bytes], ...] = ()  # (type code, flags, value), wire order
+    # computed once: attribute sets are dictionary keys on every hot path (RIB interning, packing)
+    _hash: int = field(init=False, repr=False, compare=False, default=0)
+
+    def __post_init__(self) -> None:
+        fields = (
+            self.origin,
+            self.as_path,
+            self.med,
+            self.local_pref,
+            self.atomic_aggregate,
+            self.aggregator,
+            self.communities,
+            self.originator_id,
+            self.cluster_list,
+            self.ext_communities,
+            self.large_communities,
+            self.unknown,
+        )
+        object.__setattr__(self, "_hash", hash(fields))
+
+    def __hash__(self) -> int:
+        return self._hash
 
 
 EMPTY = Attributes()
