@@ -9,9 +9,12 @@ all helpers) and caches the rendered ``neighbor`` prefix. ``EventMode`` is what 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import islice
 
 from aiobgp.config.model import MessageSelection
+from aiobgp.wire.attributes import Attributes
 
 _NeighborKey = tuple[str, str, int, int, str | None]
 
@@ -76,3 +79,26 @@ PARSED = EventMode()
 def hexstring(data: bytes) -> str:
     """``0x`` and upper-case hex, as ExaBGP writes raw bytes (``0x`` for none)."""
     return "0x" + data.hex().upper()
+
+
+class Rendered:
+    """Text rendered once per attribute set: a bounded cache (the older half is forgotten when full).
+
+    A received table repeats its attribute sets (interned by the decoder), so each is rendered once
+    however many prefixes and helpers it reaches.
+    """
+
+    def __init__(self, render: Callable[[Attributes], str], size: int) -> None:
+        self._render = render
+        self._size = size
+        self._cache: dict[Attributes, str] = {}
+
+    def __call__(self, attrs: Attributes) -> str:
+        text = self._cache.get(attrs)
+        if text is None:
+            text = self._render(attrs)
+            if len(self._cache) >= self._size:
+                for key in list(islice(self._cache, self._size // 2)):
+                    del self._cache[key]
+            self._cache[attrs] = text
+        return text

@@ -18,11 +18,10 @@ import socket
 import struct
 import time
 from collections.abc import Callable, Iterable
-from itertools import islice
 from socket import AF_INET6, inet_ntoa, inet_ntop
 from typing import cast
 
-from aiobgp.api.events import EventMode, NeighborInfo, hexstring
+from aiobgp.api.events import EventMode, NeighborInfo, Rendered, hexstring
 from aiobgp.wire.attributes import Attributes
 from aiobgp.wire.capabilities import Capabilities, encode_capabilities
 from aiobgp.wire.constants import (
@@ -346,21 +345,8 @@ def _with_unknown(attrs: Attributes, known: list[str]) -> str:
     return ", ".join(text for _, text in parts)
 
 
-_ATTRIBUTE_CACHE: dict[int, tuple[Attributes, str]] = {}
-_ATTRIBUTE_CACHE_MAX = 1 << 15
-
-
-def attribute_member(attrs: Attributes) -> str:
-    """``"attribute": { … }``, rendered once per Attributes object."""
-    found = _ATTRIBUTE_CACHE.get(id(attrs))
-    if found is not None and found[0] is attrs:
-        return found[1]
-    text = f'"attribute": {{ {attributes_json(attrs)} }}'
-    if len(_ATTRIBUTE_CACHE) >= _ATTRIBUTE_CACHE_MAX:
-        for key in list(islice(_ATTRIBUTE_CACHE, _ATTRIBUTE_CACHE_MAX // 2)):
-            del _ATTRIBUTE_CACHE[key]
-    _ATTRIBUTE_CACHE[id(attrs)] = (attrs, text)
-    return text
+attribute_member = Rendered(lambda attrs: f'"attribute": {{ {attributes_json(attrs)} }}', 1 << 15)
+"""``"attribute": { … }``, rendered once per attribute set."""
 
 
 # --- FlowSpec rules (RFC 8955, RFC 8956) -----------------------------------------------------------

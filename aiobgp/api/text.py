@@ -9,10 +9,9 @@ forge a line.
 from __future__ import annotations
 
 import os
-from itertools import islice
 from socket import inet_ntoa
 
-from aiobgp.api.events import EventMode, NeighborInfo, hexstring
+from aiobgp.api.events import EventMode, NeighborInfo, Rendered, hexstring
 from aiobgp.api.json import (
     ADD_PATH_NAMES,
     ATTR_IPV6_EXTENDED_COMMUNITIES,
@@ -126,20 +125,7 @@ def attributes_text(attrs: Attributes) -> str:
     return "".join(text for _, text in parts)
 
 
-_TEXT_CACHE: dict[int, tuple[Attributes, str]] = {}
-_TEXT_CACHE_MAX = 1 << 14
-
-
-def _cached_attributes(attrs: Attributes) -> str:
-    found = _TEXT_CACHE.get(id(attrs))
-    if found is not None and found[0] is attrs:
-        return found[1]
-    text = attributes_text(attrs)
-    if len(_TEXT_CACHE) >= _TEXT_CACHE_MAX:
-        for key in list(islice(_TEXT_CACHE, _TEXT_CACHE_MAX // 2)):
-            del _TEXT_CACHE[key]
-    _TEXT_CACHE[id(attrs)] = (attrs, text)
-    return text
+_cached_attributes = Rendered(attributes_text, 1 << 14)
 
 
 # --- OPEN capabilities ---------------------------------------------------------------------------
