@@ -258,45 +258,6 @@ def _families(block: list[Statement], what: str) -> list[Family]:
 
 # --- neighbors ----------------------------------------------------------------------------------
 
-NEIGHBOR_KEYWORDS = frozenset(
-    {
-        "description",
-        "router-id",
-        "local-address",
-        "local-as",
-        "peer-as",
-        "hold-time",
-        "passive",
-        "listen",
-        "connect",
-        "md5-password",
-        "md5-base64",
-        "md5-ip",
-        "outgoing-ttl",
-        "incoming-ttl",
-        "group-updates",
-        "auto-flush",
-        "adj-rib-in",
-        "adj-rib-out",
-        "manual-eor",
-        "rate-limit",
-        "host-name",
-        "domain-name",
-        "source-interface",
-        "inherit",
-        "family",
-        "capability",
-        "add-path",
-        "nexthop",
-        "api",
-        "static",
-        "announce",
-        "flow",
-        "l2vpn",
-        "operational",
-    }
-)
-
 _PROCESS_MOVED = (
     "process blocks go at the top level since ExaBGP 4; move it out and add "
     "`api {{ processes [ {name} ]; }}` to the neighbor"
@@ -360,7 +321,7 @@ class _Parser:
                 self.template(stmt)
             elif keyword == "group":
                 raise stmt.keyword.error(_GROUP_REMOVED)
-            elif keyword in NEIGHBOR_KEYWORDS or keyword in ("route", "graceful-restart"):
+            elif keyword in _NEIGHBOR_HANDLERS or keyword == "inherit":
                 raise stmt.keyword.error(
                     f"'{keyword}' is a neighbor setting: it goes inside a `neighbor IP {{ ... }}` block"
                 )
