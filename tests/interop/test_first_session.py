@@ -147,51 +147,60 @@ def test_bird_receives_from_speaker_a_large_table(
     stop_and_check_cease(speaker, bird)
 
 
+@pytest.fixture(params=["bird", "gobgp", "frr"])
+def daemon_factory(request: pytest.FixtureRequest) -> Callable[..., PeerDaemon]:
+    """Each real peer in turn (sessions only: no routes with loopback next hops are sent to them)."""
+    factory: Callable[..., PeerDaemon] = request.getfixturevalue(f"{request.param}_factory")
+    return factory
+
+
 def test_md5(
-    bird_factory: Callable[..., PeerDaemon], loopback_pairs: Callable[[], tuple[str, str]], tmp_path: Path
+    daemon_factory: Callable[..., PeerDaemon], loopback_pairs: Callable[[], tuple[str, str]], tmp_path: Path
 ) -> None:
-    speaker_ip, bird_ip = loopback_pairs()
-    bird = bird_factory(
-        local_ip=bird_ip, peer_ip=speaker_ip, local_as=65000, peer_as=65001, md5="secretpassword"
+    """The walkthrough's "Authentication Failure" section: the same key on both sides, then a wrong one."""
+    speaker_ip, peer_ip = loopback_pairs()
+    peer = daemon_factory(
+        local_ip=peer_ip, peer_ip=speaker_ip, local_as=65000, peer_as=65001, md5="secretpassword"
     )
     good = Speaker(
         tmp_path / "good",
-        neighbor(bird_ip, speaker_ip, 65001, 65000, extra='    md5-password "secretpassword";\n'),
+        neighbor(peer_ip, speaker_ip, 65001, 65000, body="", extra='    md5-password "secretpassword";\n'),
     ).start()
-    good.wait_log(rf"BGP session established with {bird_ip}")
-    bird.wait_received(len(SEED_IPV4), "ipv4")
+    good.wait_log(rf"BGP session established with {peer_ip}")
+    peer.wait_established(15)
     assert good.stop() == 0
 
-    speaker_ip, bird_ip = loopback_pairs()
-    bird = bird_factory(
-        local_ip=bird_ip, peer_ip=speaker_ip, local_as=65000, peer_as=65001, md5="secretpassword"
+    speaker_ip, peer_ip = loopback_pairs()
+    peer = daemon_factory(
+        local_ip=peer_ip, peer_ip=speaker_ip, local_as=65000, peer_as=65001, md5="secretpassword"
     )
     bad = Speaker(
         tmp_path / "bad",
-        neighbor(bird_ip, speaker_ip, 65001, 65000, extra='    md5-password "wrongpassword";\n'),
+        neighbor(peer_ip, speaker_ip, 65001, 65000, body="", extra='    md5-password "wrongpassword";\n'),
     ).start()
     time.sleep(6)
     assert "established" not in bad.log()
-    assert bird.state() != "Established"
+    assert not peer.is_established()
     assert bad.stop() == 0
 
 
 def test_hold_timer_expiry_when_peer_freezes(
-    bird_factory: Callable[..., PeerDaemon], loopback_pair: tuple[str, str], tmp_path: Path
+    daemon_factory: Callable[..., PeerDaemon], loopback_pair: tuple[str, str], tmp_path: Path
 ) -> None:
-    speaker_ip, bird_ip = loopback_pair
-    bird = bird_factory(local_ip=bird_ip, peer_ip=speaker_ip, local_as=65000, peer_as=65001, hold=9)
+    speaker_ip, peer_ip = loopback_pair
+    peer = daemon_factory(local_ip=peer_ip, peer_ip=speaker_ip, local_as=65000, peer_as=65001, hold=9)
     speaker = Speaker(
-        tmp_path, neighbor(bird_ip, speaker_ip, 65001, 65000, extra="    hold-time 9;\n")
-    ).start()
-    speaker.wait_log(rf"BGP session established with {bird_ip} \(hold time 9s")
-    bird.freeze()
+        tmp_path, neighbor(peer_ip, speaker_ip, 65001, 65000, body="", extra="    hold-time 9;\n")
+    )
+    speaker.start()
+    speaker.wait_log(rf"BGP session established with {peer_ip} \(hold time 9s")
+    peer.freeze()
     try:
-        speaker.wait_log(rf"NOTIFICATION sent to {bird_ip}: 4/0 \(Hold Timer Expired", timeout=15)
+        speaker.wait_log(rf"NOTIFICATION sent to {peer_ip}: 4/0 \(Hold Timer Expired", timeout=15)
     finally:
-        bird.thaw()
+        peer.thaw()
     # the daemon keeps running and reconnects
-    speaker.wait_log(rf"BGP session established with {bird_ip}", timeout=30, count=2)
+    speaker.wait_log(rf"BGP session established with {peer_ip}", timeout=30, count=2)
     assert speaker.stop() == 0
 
 

@@ -106,15 +106,19 @@ def test_flow_rule_reaches_frr(
     frr_factory: Callable[..., PeerDaemon], loopback_pair: tuple[str, str], tmp_path: Path
 ) -> None:
     speaker_ip, frr_ip = loopback_pair
-    activate = f" address-family ipv4 flowspec\n  neighbor {speaker_ip} activate\n exit-address-family"
+    activate = "\n".join(
+        f" address-family {afi} flowspec\n  neighbor {speaker_ip} activate\n exit-address-family"
+        for afi in ("ipv4", "ipv6")
+    )
     frr = frr_factory(local_ip=frr_ip, peer_ip=speaker_ip, local_as=65000, peer_as=65001, extra=activate)
     rule = (
         "announce flow route { match { destination 100.10.0.0/24; source 198.18.7.0/24; protocol tcp; "
         "destination-port =80; } then { rate-limit 100000; } }"
     )
-    processes = announcer(tmp_path, rule)
+    processes = announcer(tmp_path, rule, V6_FLOW)
+    families = "ipv4 unicast; ipv4 flow; ipv6 flow;"
     speaker = Speaker(
-        tmp_path, config(frr_ip, speaker_ip, processes, "processes [ flows ];", "ipv4 unicast; ipv4 flow;")
+        tmp_path, config(frr_ip, speaker_ip, processes, "processes [ flows ];", families)
     ).start()
     speaker.wait_log(rf"BGP session established with {frr_ip}")
 
@@ -128,6 +132,15 @@ def test_flow_rule_reaches_frr(
     assert "IP Protocol = 6" in text, text
     assert "Destination Port = 80" in text, text
     assert "rate 100000" in text, text
+
+    def detail6() -> str:
+        return frr.cli("show bgp ipv6 flowspec detail")
+
+    wait_for(lambda: "2001:db8:53::/64" in detail6(), "ipv6 flowspec rule in FRR")
+    text = detail6()
+    assert "Destination Address 2001:db8:53::/64" in text, text
+    assert "Destination Port = 53" in text, text
+    assert "rate 9600" in text, text
     assert speaker.stop() == 0
 
 
