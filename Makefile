@@ -47,6 +47,10 @@ interop: venv peers
 test: venv peers oracle lint typecheck
 	$(VENV)/bin/pytest -q tests
 
+# ExaBGP's own functional vectors (../shared/conformance) against aiobgp, one line per vector.
+conformance: venv
+	$(PY) scripts/conformance
+
 bench: venv peers oracle
 	$(PY) bench/run.py
 
