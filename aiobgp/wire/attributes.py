@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass, field
-from itertools import islice
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from aiobgp.wire.constants import (
     AS_CONFED_SET,
@@ -114,6 +113,9 @@ Span = tuple[int, int, int, int]
 MP_CODES = (ATTR_MP_REACH_NLRI, ATTR_MP_UNREACH_NLRI)
 
 # --- bounded caches ---------------------------------------------------------------------------------
+# A full cache is emptied at once: about three times cheaper than forgetting its older half, which
+# costs a lookup per key (a Python-level hash for Attributes) on dictionaries too big for the CPU
+# caches. Each refills from the next messages.
 
 _INTERN_MAX = 1 << 17
 _VALUE_CACHE_MAX = 1 << 16
@@ -122,17 +124,11 @@ _AS_PATH_CACHE: tuple[dict[bytes, AsPath | None], dict[bytes, AsPath | None]] = 
 _COMMUNITY_CACHE: dict[bytes, tuple[int, ...]] = {}
 
 
-def trim(cache: dict[Any, Any]) -> None:
-    """Keep a cache bounded: forget its older half (callers check the size first, inline)."""
-    for key in list(islice(cache, len(cache) // 2)):
-        del cache[key]
-
-
 def intern(attributes: Attributes) -> Attributes:
     """The shared instance equal to ``attributes``."""
     shared = _INTERN.setdefault(attributes, attributes)
     if len(_INTERN) > _INTERN_MAX:
-        trim(_INTERN)
+        _INTERN.clear()
     return shared
 
 
@@ -211,7 +207,7 @@ def decode_as_path(value: bytes, asn4: bool) -> AsPath | None:
         else:
             result = tuple(segments)
     if len(cache) >= _VALUE_CACHE_MAX:
-        trim(cache)
+        cache.clear()
     cache[value] = result
     return result
 
@@ -252,7 +248,7 @@ def _communities(value: bytes) -> tuple[int, ...]:
     if found is None:
         found = struct.unpack(f">{len(value) // 4}I", value)
         if len(_COMMUNITY_CACHE) >= _VALUE_CACHE_MAX:
-            trim(_COMMUNITY_CACHE)
+            _COMMUNITY_CACHE.clear()
         _COMMUNITY_CACHE[value] = found
     return found
 

@@ -31,7 +31,6 @@ from aiobgp.wire.attributes import (
     encode_attributes,
     parse_attributes,
     raw_attribute,
-    trim,
 )
 from aiobgp.wire.constants import (
     AFI_IPV4,
@@ -176,7 +175,7 @@ def decode_update(body: bytes | memoryview, ctx: Negotiated) -> Update:
                 elif mp:
                     key = data[rest:attr_end]
                 if len(cache) >= _BLOCK_CACHE_MAX:
-                    trim(cache)
+                    cache.clear()
                 cache[key] = found
             if len(mp) > 1 and len({span[1] for span in mp}) < len(mp):
                 raise NotificationError(
