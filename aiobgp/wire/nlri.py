@@ -8,8 +8,7 @@ prefix has exactly one key.
 
 from __future__ import annotations
 
-from socket import AF_INET, AF_INET6, inet_ntoa, inet_ntop, inet_pton
-
+from aiobgp.wire.addresses import ipv4_packed, ipv4_text, ipv6_packed, ipv6_text
 from aiobgp.wire.constants import AFI_IPV4, AFI_IPV6
 
 # total key size (length byte + address bytes) per prefix length; 0 marks an invalid length
@@ -81,8 +80,8 @@ def parse_prefix(text: str, path_id: int | None = None) -> tuple[int, bytes]:
     address, slash, length = text.strip().partition("/")
     afi = AFI_IPV6 if ":" in address else AFI_IPV4
     try:
-        packed = inet_pton(AF_INET6 if afi == AFI_IPV6 else AF_INET, address)
-    except OSError:
+        packed = ipv6_packed(address) if afi == AFI_IPV6 else ipv4_packed(address)
+    except ValueError:
         raise ValueError(f"invalid address in prefix {text!r}") from None
     bits = _ADDRESS_BITS[afi]
     if not slash:
@@ -100,8 +99,8 @@ def prefix_str(afi: int, key: bytes, addpath: bool) -> str:
         key = key[4:]
     plen = key[0]
     if afi == AFI_IPV4:
-        return inet_ntoa(key[1:] + _PAD4[len(key) - 1]) + _SLASH[plen]
-    return inet_ntop(AF_INET6, key[1:].ljust(16, b"\x00")) + _SLASH[plen]
+        return ipv4_text(key[1:] + _PAD4[len(key) - 1]) + _SLASH[plen]
+    return ipv6_text(key[1:].ljust(16, b"\x00")) + _SLASH[plen]
 
 
 def path_id(key: bytes) -> int:

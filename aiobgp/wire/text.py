@@ -6,8 +6,7 @@ is what logs print and what an operator can paste back into a configuration.
 
 from __future__ import annotations
 
-import socket
-
+from aiobgp.wire.addresses import address_text, ipv6_text
 from aiobgp.wire.attributes import Attributes
 from aiobgp.wire.constants import AS_CONFED_SEQUENCE, AS_CONFED_SET, AS_SEQUENCE, AS_SET, ORIGIN_NAMES
 
@@ -22,11 +21,9 @@ _SEGMENT_BRACKETS = {
 def address_str(packed: bytes) -> str:
     """Packed 4 or 16 bytes as text (as inet_ntop writes it: ``::ffff:127.0.0.1``); a 32-byte IPv6
     global + link-local pair as ``global%link-local``."""
-    if len(packed) == 4:
-        return socket.inet_ntop(socket.AF_INET, packed)
     if len(packed) == 32:
-        return f"{address_str(packed[:16])}%{address_str(packed[16:])}"
-    return socket.inet_ntop(socket.AF_INET6, packed)
+        return f"{ipv6_text(packed[:16])}%{ipv6_text(packed[16:])}"
+    return address_text(packed)
 
 
 def community_str(value: int) -> str:
