@@ -8,10 +8,11 @@ ORACLE  ?= .oracle
 
 .PHONY: demo test venv peers oracle lint typecheck unit interop conformance bench clean
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml setup.py $(wildcard aiobgp/*/*.c)
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q -e '.[test]'
+	$(PY) setup.py -q build_ext --inplace
 	touch $@
 
 venv: $(VENV)/.installed
