@@ -5,7 +5,9 @@ Rules:
 * A helper's stdout is read in chunks; every complete line of a chunk is handed over before the
   next chunk is read, so commands written together are applied together. A line longer than
   ``MAX_LINE`` without a newline kills the helper (it is then respawned like any dead helper).
-* Writing to a helper never blocks the daemon: bytes go to the pipe's transport buffer. A helper
+* Writing to a helper never blocks the daemon: lines are gathered and handed to the pipe's transport
+  once per turn of the event loop (or every ``FLUSH_AT`` characters), one write call for many
+  events, so a busy session costs one system call per batch rather than per line. A helper
   that reads slowly slows the peers it gets events from instead (the runtime stops reading their
   sockets while its backlog is above ``HIGH_WATER``), so a slow reader loses nothing. A helper that
   makes no progress for ``STALL`` seconds is "stuck": what follows is dropped (counted and logged once
@@ -43,6 +45,7 @@ RESPAWN_WINDOW = 64.0
 RESPAWN_DELAY_MIN = 0.5
 RESPAWN_DELAY_MAX = 30.0
 STOP_GRACE = 2.0
+FLUSH_AT = 1 << 16  # characters gathered before they are handed to the pipe without waiting
 
 LineHandler = Callable[["Helper", list[str]], None]
 
@@ -105,6 +108,9 @@ class Helper:
         self._deaths: list[float] = []
         self._delay = RESPAWN_DELAY_MIN
         self._respawn_handle: asyncio.TimerHandle | None = None
+        self._pending: list[str] = []  # lines written since the last flush
+        self._pending_size = 0
+        self._flush_handle: asyncio.Handle | None = None
 
     # --- life -------------------------------------------------------------------------------------
     async def start(self) -> bool:
@@ -143,6 +149,7 @@ class Helper:
         code = transport.get_returncode() if transport is not None else None
         self.running = False
         self.transport = self.stdin = None
+        self._discard_pending()
         if self.stopping:
             return
         if code is not None and code < 0:
@@ -211,6 +218,7 @@ class Helper:
             return
         if last_words:
             self.write(last_words)
+        self.flush()
         if self.stdin is not None:
             self.stdin.close()
         for sig in (signal.SIGTERM, signal.SIGKILL):
@@ -233,23 +241,24 @@ class Helper:
 
     # --- writing ----------------------------------------------------------------------------------
     def backlog(self) -> int:
-        """Bytes written for the helper and not read by it yet."""
+        """Bytes written for the helper and not read by it yet (the gathered lines counted as bytes)."""
         stdin = self.stdin
-        return 0 if stdin is None else stdin.get_write_buffer_size()
+        return 0 if stdin is None else stdin.get_write_buffer_size() + self._pending_size
 
     def write(self, text: str) -> bool:
         """Queue ``text`` for the helper; False when dropped (not running, stuck, or over the limit)."""
         stdin = self.stdin
         if stdin is None or stdin.is_closing():
             return False
-        if self.stuck and stdin.get_write_buffer_size() < LOW_WATER:
+        backlog = stdin.get_write_buffer_size() + self._pending_size
+        if self.stuck and backlog < LOW_WATER:
             self.stuck = False
-        if self.stuck or stdin.get_write_buffer_size() > self.buffer_limit:
+        if self.stuck or backlog > self.buffer_limit:
             if self.overflow == "restart":
                 log.error(
                     "Process '%s' does not read its input (%d bytes unread): restarting it",
                     self.name,
-                    stdin.get_write_buffer_size(),
+                    backlog,
                 )
                 self.kill()
                 return False
@@ -259,7 +268,7 @@ class Helper:
                     "Process '%s' does not read its input (%d bytes unread): dropping its events "
                     "and answers until it catches up",
                     self.name,
-                    stdin.get_write_buffer_size(),
+                    backlog,
                 )
             self.dropped += 1
             return False
@@ -269,8 +278,34 @@ class Helper:
                 "Process '%s' reads again: %d events or answers were dropped", self.name, self.dropped
             )
             self.dropped = 0
-        stdin.write(text.encode())
+        self._pending.append(text)
+        self._pending_size += len(text)
+        if self._pending_size >= FLUSH_AT:
+            self.flush()
+        elif self._flush_handle is None:
+            self._flush_handle = asyncio.get_running_loop().call_soon(self.flush)
         return True
+
+    def flush(self) -> None:
+        """Hand the gathered lines to the pipe in one write."""
+        if self._flush_handle is not None:
+            self._flush_handle.cancel()
+            self._flush_handle = None
+        if not self._pending:
+            return
+        text = self._pending[0] if len(self._pending) == 1 else "".join(self._pending)
+        self._pending.clear()
+        self._pending_size = 0
+        stdin = self.stdin
+        if stdin is not None and not stdin.is_closing():
+            stdin.write(text.encode())
+
+    def _discard_pending(self) -> None:
+        if self._flush_handle is not None:
+            self._flush_handle.cancel()
+            self._flush_handle = None
+        self._pending.clear()
+        self._pending_size = 0
 
     def answer(self, ok: bool) -> None:
         if self.ack:
