@@ -54,6 +54,7 @@ from aiobgp.wire.constants import (
     ERR_CEASE,
     ERR_FSM,
     ERR_HOLD_TIMER,
+    HEADER_LEN,
     KEEPALIVE,
     MAX_MESSAGE,
     NOTIFICATION,
@@ -239,21 +240,30 @@ class Session:
         if state not in CONNECTED or not data:
             return out
         buf = self._buffer + data if self._buffer else data
+        received = False
         try:
             messages, used = frame(buf, self._max_size)
-            self._buffer = buf[used:] if used < len(buf) else b""
-            row = _TABLE[state]
-            for msg_type, body in messages:
-                row[msg_type](self, now, body)
-                if self.state is not state:
-                    state = self.state
-                    if state not in CONNECTED:
-                        return out
-                    row = _TABLE[state]
+            while messages:
+                received = True
+                buf = buf[used:] if used < len(buf) else b""
+                self._buffer = buf
+                row = _TABLE[state]
+                for msg_type, body in messages:
+                    row[msg_type](self, now, body)
+                    if self.state is not state:
+                        state = self.state
+                        if state not in CONNECTED:
+                            return out
+                        row = _TABLE[state]
+                if len(buf) < HEADER_LEN:
+                    break
+                # a bad header after good messages, or a size limit changed by an OPEN
+                messages, used = frame(buf, self._max_size)
+            self._buffer = buf
         except NotificationError as error:
             self._send_notification(now, Notification(error.code, error.subcode, error.data), error.reason)
             return out
-        if messages and self._hold_deadline is not None and state is not State.OPENSENT:
+        if received and self._hold_deadline is not None and state is not State.OPENSENT:
             self._hold_deadline = now + self._hold_time
         return out
 

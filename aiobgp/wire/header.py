@@ -49,8 +49,9 @@ def frame(
     lists the accepted types (a session that negotiated ExaBGP's operational capability adds 6).
 
     A bad header raises ``NotificationError`` (1/1; 1/2 with the length field; 1/3 with the type)
-    as soon as its 19 bytes are there, even when good messages came before it in ``buf``: the
-    session is ending, and raising at once means nobody waits for more data to see the error.
+    as soon as its 19 bytes are there. When good messages come before it in ``buf`` they are
+    returned first and the bad header is left unconsumed: the caller handles them (a NOTIFICATION
+    among them says why the peer is leaving), then calls again and gets the error.
     """
     out: list[tuple[int, bytes]] = []
     append = out.append
@@ -63,20 +64,34 @@ def frame(
     fixed_max = _FIXED_MAX
     while end - pos >= HEADER_LEN:
         marker, length, msg_type = unpack(data, pos)
-        if marker != MARKER:
-            raise NotificationError(1, 1, reason="message header marker is not all ones")
-        if msg_type not in types:
-            if length < HEADER_LEN or length > max_size:
-                raise _bad_length(length, msg_type)
-            raise NotificationError(1, 3, data=bytes((msg_type,)), reason=f"unknown message type {msg_type}")
-        if length < min_length.get(msg_type, HEADER_LEN) or length > fixed_max.get(msg_type, max_size):
-            raise _bad_length(length, msg_type)
+        if (
+            marker != MARKER
+            or msg_type not in types
+            or length < min_length.get(msg_type, HEADER_LEN)
+            or length > fixed_max.get(msg_type, max_size)
+        ):
+            if out:
+                break
+            raise _header_error(marker, length, msg_type, types, max_size)
         stop = pos + length
         if stop > end:
             break
         append((msg_type, data[pos + HEADER_LEN : stop]))
         pos = stop
     return out, pos
+
+
+def _header_error(
+    marker: bytes, length: int, msg_type: int, types: frozenset[int], max_size: int
+) -> NotificationError:
+    """The NOTIFICATION a bad header calls for: marker first, then the length, then the type."""
+    if marker != MARKER:
+        return NotificationError(1, 1, reason="message header marker is not all ones")
+    if msg_type not in types:
+        if length < HEADER_LEN or length > max_size:
+            return _bad_length(length, msg_type)
+        return NotificationError(1, 3, data=bytes((msg_type,)), reason=f"unknown message type {msg_type}")
+    return _bad_length(length, msg_type)
 
 
 def _bad_length(length: int, msg_type: int) -> NotificationError:

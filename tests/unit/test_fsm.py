@@ -499,6 +499,23 @@ def test_messages_after_a_notification_are_ignored() -> None:
     assert session.data_received(UPDATE_MESSAGE, T0) == []
 
 
+def test_notification_followed_by_garbage_is_read_first() -> None:
+    session = session_in(State.ESTABLISHED)
+    events = session.data_received(notification_message(6, 2) + b"\x00" * 19, T0)
+    assert isinstance(events[0], NotificationReceived)
+    assert (events[0].notification.code, events[0].notification.subcode) == (6, 2)
+    assert not any(isinstance(e, Send) for e in events)  # nothing answered to the garbage
+
+
+def test_good_messages_before_a_bad_header_are_handled_then_1_1() -> None:
+    session = session_in(State.ESTABLISHED)
+    events = session.data_received(UPDATE_MESSAGE + KEEPALIVE_MESSAGE + b"\x00" * 19, T0)
+    assert isinstance(events[0], UpdateReceived)
+    notification = sent_notification(events)
+    assert (notification.code, notification.subcode) == (1, 1)
+    assert session.state is State.IDLE
+
+
 # --- administrative stop ------------------------------------------------------------------------
 
 
