@@ -18,6 +18,7 @@ import dataclasses
 import gc
 import ipaddress
 import signal
+import socket
 from collections.abc import Callable, Sequence
 
 from aiobgp import __version__
@@ -49,7 +50,7 @@ class Daemon:
         self.env = env
         self.api = Api(self, self.configs, env)
         self.runners: list[PeerRunner] = []
-        self.servers: list[asyncio.Server] = []
+        self.servers: dict[tuple[str, int], asyncio.Server] = {}
         self._stopping: asyncio.Event | None = None
         self._closed: asyncio.Event | None = None
         self.exit_code = 0
@@ -149,6 +150,7 @@ class Daemon:
         self.runners = runners
         for runner in runners:
             runner.subs = self.api.subscriptions(runner)
+        await self._relisten()
         for runner in fresh:
             runner.start()
 
@@ -159,21 +161,50 @@ class Daemon:
         self.stop()
 
     # --- listening --------------------------------------------------------------------------------
-    async def _listen(self, port: int) -> None:
-        loop = asyncio.get_running_loop()
+    def _endpoints(self, port: int) -> set[tuple[str, int]]:
         endpoints: set[tuple[str, int]] = {(a, port) for a in self.env.get("tcp.bind")}
         for neighbor in self.neighbors:
             if neighbor.listen:
                 endpoints.add((neighbor.local_address or _any(neighbor.peer_address), neighbor.listen))
-        for address, listen_port in sorted(endpoints):
-            sock = tcp.listening_socket(address, listen_port)
-            for neighbor in self.neighbors:
-                key = md5_key(neighbor)
-                if key is not None and sock.family == tcp.family_of(neighbor.peer_address):
-                    tcp.set_md5(sock, neighbor.md5_ip or neighbor.peer_address, key)
-            server = await loop.create_server(lambda: BgpProtocol(None, self), sock=sock)
-            self.servers.append(server)
-            log.info("Listening for BGP on %s port %d", address, listen_port)
+        return endpoints
+
+    async def _listen(self, port: int) -> None:
+        """Open every endpoint (an error is raised: nothing runs without its listeners)."""
+        for endpoint in sorted(self._endpoints(port)):
+            await self._open(endpoint)
+
+    async def _open(self, endpoint: tuple[str, int]) -> None:
+        address, listen_port = endpoint
+        sock = tcp.listening_socket(address, listen_port)
+        self._set_md5(sock)
+        loop = asyncio.get_running_loop()
+        self.servers[endpoint] = await loop.create_server(lambda: BgpProtocol(None, self), sock=sock)
+        log.info("Listening for BGP on %s port %d", address, listen_port)
+
+    def _set_md5(self, sock: socket.socket) -> None:
+        for neighbor in self.neighbors:
+            key = md5_key(neighbor)
+            if key is not None and sock.family == tcp.family_of(neighbor.peer_address):
+                tcp.set_md5(sock, neighbor.md5_ip or neighbor.peer_address, key)
+
+    async def _relisten(self) -> None:
+        """After a reload: open the new endpoints, close the ones no neighbor needs, and give the
+        kept ones the MD5 keys of new neighbors. A failure is logged; the sessions go on."""
+        wanted = self._endpoints(int(self.env.get("tcp.port")))
+        for endpoint in sorted(set(self.servers) - wanted):
+            log.info("No longer listening on %s port %d", *endpoint)
+            self.servers.pop(endpoint).close()
+        for endpoint, server in self.servers.items():
+            for sock in server.sockets:
+                try:
+                    self._set_md5(sock)
+                except OSError as error:
+                    log.error("cannot set the MD5 keys of %s port %d: %s", *endpoint, error)
+        for endpoint in sorted(wanted - set(self.servers)):
+            try:
+                await self._open(endpoint)
+            except OSError as error:
+                log.error("cannot listen on %s port %d: %s", *endpoint, error)
 
     def accepted(self, protocol: BgpProtocol) -> None:
         """An incoming connection: hand it to its neighbor, or refuse it."""
@@ -210,7 +241,7 @@ class Daemon:
             self._closed.set()
 
     async def _shutdown(self) -> None:
-        for server in self.servers:
+        for server in self.servers.values():
             server.close()
         notification = Notification(
             ERR_CEASE, CEASE_ADMIN_SHUTDOWN, shutdown_communication("aiobgp shutting down")

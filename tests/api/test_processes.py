@@ -577,3 +577,22 @@ def test_helper_that_never_reads(lab: Lab, buffer: str | None, routes: int) -> N
         assert "Hold Timer Expired" not in speaker.log()
     print(f"{routes} routes at the peer after {elapsed:.1f}s (buffer {buffer or 'default'})")
     assert a.stop() == 0
+
+
+def test_reload_opens_the_listener_of_a_new_neighbor(lab: Lab) -> None:
+    """A neighbor added by a reload with its own ``listen`` port is listened for at once."""
+    port = free_port(lab.a_ip)
+    b, _rec = lab.b()
+    a = lab.speaker("a", "", lab.a_ip)
+    a.wait_log(rf"Listening for BGP on {lab.a_ip} port {lab.port}")
+    assert a.config_path.write_text(
+        neighbor(lab.b_ip, lab.a_ip, A_AS, B_AS, PASSIVE + f"    listen {port};\n")
+    )
+    b.config_path.write_text(neighbor(lab.a_ip, lab.b_ip, B_AS, A_AS, f"    connect {port};\n") + "\n")
+    assert a.process is not None and b.process is not None
+    a.process.send_signal(signal.SIGUSR1)
+    a.wait_log(rf"Listening for BGP on {lab.a_ip} port {port}")
+    b.process.send_signal(signal.SIGUSR1)
+    a.wait_log(rf"BGP session established with {lab.b_ip}")
+    b.wait_log(rf"BGP session established with {lab.a_ip}")
+    assert a.stop() == 0
