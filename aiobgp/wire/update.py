@@ -18,9 +18,9 @@ prefix included; a flow MP_REACH_NLRI next hop of length 0 is ``None``.
 
 from __future__ import annotations
 
+import os
 import struct
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 
 from aiobgp.wire.attributes import (
     MP_CODES,
@@ -43,6 +43,7 @@ from aiobgp.wire.constants import (
     FLAG_TRANSITIVE,
     HEADER_LEN,
     IPV4_UNICAST,
+    IPV6_UNICAST,
     MARKER,
     SAFI_MULTICAST,
     SAFI_UNICAST,
@@ -68,16 +69,82 @@ __all__ = [
 ]
 
 
-@dataclass(slots=True)
 class Update:
-    """One decoded UPDATE. Prefixes are keys (see aiobgp.wire.nlri)."""
+    """One decoded UPDATE. Prefixes are keys (see aiobgp.wire.nlri).
+
+    ``raw_attributes`` is the path attribute field with MP_REACH_NLRI / MP_UNREACH_NLRI cut out (b""
+    when there is none, or for an Update built by hand): the key to cache anything derived from the
+    attribute set. An Update from the C scanner decodes ``attributes`` from it on first access.
+    """
+
+    __slots__ = (
+        "_attributes",
+        "_mode",
+        "announced",
+        "discarded",
+        "eor",
+        "raw_attributes",
+        "treat_as_withdraw",
+        "withdrawn",
+    )
 
     withdrawn: list[tuple[Family, list[bytes]]]  # classic IPv4 withdrawals first, then MP_UNREACH
     announced: list[tuple[Family, bytes | None, list[bytes]]]  # (family, packed next hop, prefixes)
-    attributes: Attributes | None  # None: no path attribute besides MP_REACH/MP_UNREACH
-    eor: Family | None = None  # End-of-RIB marker of that family
-    treat_as_withdraw: str = ""  # RFC 7606 reason: every announced prefix was moved to `withdrawn`
-    discarded: tuple[str, ...] = ()  # RFC 7606 attribute-discard notes
+    eor: Family | None  # End-of-RIB marker of that family
+    treat_as_withdraw: str  # RFC 7606 reason: every announced prefix was moved to `withdrawn`
+    discarded: tuple[str, ...]  # RFC 7606 attribute-discard notes
+    raw_attributes: bytes
+    _attributes: Attributes | None
+    _mode: int  # block cache index (asn4 * 2 + ibgp) while ``attributes`` is not decoded yet, else -1
+
+    def __init__(
+        self,
+        withdrawn: list[tuple[Family, list[bytes]]],
+        announced: list[tuple[Family, bytes | None, list[bytes]]],
+        attributes: Attributes | None,
+        eor: Family | None = None,
+        treat_as_withdraw: str = "",
+        discarded: tuple[str, ...] = (),
+        raw_attributes: bytes = b"",
+    ) -> None:
+        self.withdrawn = withdrawn
+        self.announced = announced
+        self._attributes = attributes
+        self.eor = eor
+        self.treat_as_withdraw = treat_as_withdraw
+        self.discarded = discarded
+        self.raw_attributes = raw_attributes
+        self._mode = -1
+
+    @property
+    def attributes(self) -> Attributes | None:
+        """The attribute set (None: no path attribute besides MP_REACH/MP_UNREACH)."""
+        if self._mode >= 0:
+            self._attributes = _cached_block(self.raw_attributes, self._mode).attributes
+            self._mode = -1
+        return self._attributes
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Update):
+            return NotImplemented
+        return (
+            self.withdrawn == other.withdrawn
+            and self.announced == other.announced
+            and self.attributes == other.attributes
+            and self.eor == other.eor
+            and self.treat_as_withdraw == other.treat_as_withdraw
+            and self.discarded == other.discarded
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value
+
+    def __repr__(self) -> str:
+        return (
+            f"Update(withdrawn={self.withdrawn!r}, announced={self.announced!r}, "
+            f"attributes={self.attributes!r}, eor={self.eor!r}, "
+            f"treat_as_withdraw={self.treat_as_withdraw!r}, discarded={self.discarded!r}, "
+            f"raw_attributes={self.raw_attributes!r})"
+        )
 
 
 # families whose NLRI are plain prefixes -> their AFI
@@ -97,6 +164,42 @@ _BLOCK_CACHE_MAX = 1 << 15
 _BLOCK_CACHES: tuple[dict[bytes, AttributeBlock], ...] = ({}, {}, {}, {})
 _NO_BLOCK = AttributeBlock(None, None, "", (), False, False)
 
+ScanResult = tuple[bytes, list[tuple[Family, list[bytes]]], list[tuple[Family, bytes | None, list[bytes]]]]
+
+
+def _pure_python() -> bool:
+    """True when ``AIOBGP_PURE_PYTHON`` asks to leave every C accelerator out."""
+    return os.environ.get("AIOBGP_PURE_PYTHON", "") not in ("", "0")
+
+
+def _load_scan() -> Callable[[bytes, bool, bool], ScanResult | None] | None:
+    """``aiobgp.wire._scan.scan`` when it is built and allowed, else None."""
+    if _pure_python():
+        return None
+    try:
+        from aiobgp.wire import _scan
+    except ImportError:  # not built: the Python decoder does everything
+        return None
+    return _scan.scan
+
+
+scan = _load_scan()
+"""The C scanner of the common UPDATEs (None: pure Python). ``scan(body, asn4, ibgp)`` returns
+``(raw_attributes, withdrawn, announced)`` as ``decode_update`` builds them, or None when it leaves
+the body to the Python decoder."""
+
+
+def _cached_block(raw: bytes, mode: int) -> AttributeBlock:
+    """The decoded attribute field ``raw`` (no MP attribute in it) through the block cache ``mode``."""
+    cache = _BLOCK_CACHES[mode]
+    found = cache.get(raw)
+    if found is None:
+        found, _ = parse_attributes(raw, 0, len(raw), mode >= 2, mode & 1 == 1)
+        if len(cache) >= _BLOCK_CACHE_MAX:
+            cache.clear()
+        cache[raw] = found
+    return found
+
 
 def _mp_error(data: bytes, span: Span, why: str) -> NotificationError:
     """RFC 7606 §7.11 / §5.3: a malformed MP attribute resets the session (3/9, the attribute as data)."""
@@ -111,6 +214,25 @@ def decode_update(body: bytes | memoryview, ctx: Negotiated) -> Update:
     fault is reported on the returned Update (``treat_as_withdraw``, ``discarded``).
     """
     data = body if type(body) is bytes else bytes(body)
+    if scan is not None:
+        paths = ctx.addpath_receive
+        if not paths or (IPV4_UNICAST not in paths and IPV6_UNICAST not in paths):
+            ibgp = ctx.local_as == ctx.peer_as
+            scanned = scan(data, ctx.asn4, ibgp)
+            if scanned is not None:
+                update = Update.__new__(Update)
+                update.raw_attributes = raw = scanned[0]
+                update.withdrawn = scanned[1]
+                update.announced = scanned[2]
+                update.eor = None
+                update.treat_as_withdraw = ""
+                update.discarded = ()
+                if raw:
+                    update._mode = ctx.asn4 * 2 + ibgp
+                else:
+                    update._attributes = None
+                    update._mode = -1
+                return update
     size = len(data)
     if size < 4:
         raise NotificationError(ERR_UPDATE, UPD_MALFORMED_ATTRIBUTE_LIST, reason="UPDATE body under 4 bytes")
@@ -141,12 +263,13 @@ def decode_update(body: bytes | memoryview, ctx: Negotiated) -> Update:
 
     block = _NO_BLOCK
     mp: list[Span] = []
+    key = b""
     if attr_end > attr_start:
         asn4 = ctx.asn4
         ibgp = ctx.local_as == ctx.peer_as
         cache = _BLOCK_CACHES[asn4 * 2 + ibgp]
-        raw = data[attr_start:attr_end]
-        found = cache.get(raw)  # keys never hold MP attributes: a hit means there are none
+        key = data[attr_start:attr_end]
+        found = cache.get(key)  # keys never hold MP attributes: a hit means there are none
         if found is None:
             # MP attributes written first (RFC 7606 §5.1) are set aside before looking up the rest
             rest = attr_start
@@ -165,15 +288,13 @@ def decode_update(body: bytes | memoryview, ctx: Negotiated) -> Update:
                 mp.append((flags, data[rest + 1], first, stop))
                 rest = stop
             if mp:
-                found = cache.get(data[rest:attr_end])
+                key = data[rest:attr_end]
+                found = cache.get(key)
             if found is None:
                 found, later = parse_attributes(data, rest, attr_end, asn4, ibgp)
-                key = raw
                 if later:
                     key = _without(data, rest, attr_end, later)
                     mp.extend(later)
-                elif mp:
-                    key = data[rest:attr_end]
                 if len(cache) >= _BLOCK_CACHE_MAX:
                     cache.clear()
                 cache[key] = found
@@ -261,7 +382,7 @@ def decode_update(body: bytes | memoryview, ctx: Negotiated) -> Update:
                 # classic IPv4 withdrawals stay first
                 withdrawn.insert(0 if family == IPV4_UNICAST else len(withdrawn), (family, prefixes))
         announced = []
-    return Update(withdrawn, announced, block.attributes, None, reason, notes)
+    return Update(withdrawn, announced, block.attributes, None, reason, notes, key)
 
 
 def _flow_keys(
