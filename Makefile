@@ -10,7 +10,7 @@ ORACLE  ?= .oracle
 
 $(VENV)/.installed: pyproject.toml setup.py $(wildcard aiobgp/*/*.c)
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) install -q --upgrade pip
+	$(PIP) install -q --upgrade pip 'setuptools>=77'
 	$(PIP) install -q -e '.[test]'
 	$(PY) setup.py -q build_ext --inplace
 	touch $@

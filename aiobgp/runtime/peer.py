@@ -377,6 +377,7 @@ class PeerRunner:
             families or "none",
         )
         self._received = self._received_logged = self._withdrawals = 0
+        self.rib_in.start(negotiated)
         self.up_since = self.loop.time()
         self.daemon.api.state(self, "up")
         self.rib_out.resend_all()

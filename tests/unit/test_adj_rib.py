@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from aiobgp.rib.adj_rib_in import AdjRibIn
+import pytest
+
+from aiobgp.rib.adj_rib_in import AdjRibIn, key_bytes, pack_path, unpack_path
 from aiobgp.rib.adj_rib_out import AdjRibOut
 from aiobgp.rib.route import Route
 from aiobgp.wire.attributes import Attributes
@@ -153,3 +155,49 @@ def test_adj_rib_in_counts_and_forgets() -> None:
     assert rib.count() == 4
     rib.clear()
     assert rib.count() == 0
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        b"\x00",
+        b"\x01\x00",
+        b"\x01\x80",
+        b"\x18\x0a\x00\x01",
+        b"\x20\xff\xff\xff\xff",
+        b"\x30" + b"\x20\x01" * 3,
+    ],
+)
+def test_adj_rib_in_int_keys_map_back(key: bytes) -> None:
+    assert key_bytes(int.from_bytes(key)) == key
+
+
+@pytest.mark.parametrize("next_hop", [None, b"", b"\x0a\x00\x00\x01", bytes(range(16)), bytes(range(32))])
+def test_adj_rib_in_path_packing(next_hop: bytes | None) -> None:
+    raw = b"\x40\x01\x01\x00"
+    assert unpack_path(pack_path(raw, next_hop)) == (raw, next_hop)
+
+
+def test_adj_rib_in_keeps_raw_paths_and_decodes_on_demand() -> None:
+    rib = AdjRibIn()
+    rib.start(CTX)
+    out = AdjRibOut()
+    out.resend_all()
+    for i in range(3):
+        out.announce(route(f"10.0.{i}.0/24", med=i))
+    v6_hop = bytes.fromhex("20010db8000000000000000000000001")
+    out.announce(route("2001:db8::/32", med=9, next_hop=v6_hop))
+    for _, _, _, message in out.drain(CTX, lambda family: SELF):
+        rib.apply(decode_update(message[19:], CTX))
+    got = {
+        (prefix_str(family[0], key, False), path[0].med, path[1])
+        for family in rib.families()
+        for key, path in rib.routes(family)
+    }
+    assert got == {
+        ("10.0.0.0/24", 0, NH),
+        ("10.0.1.0/24", 1, NH),
+        ("10.0.2.0/24", 2, NH),
+        ("2001:db8::/32", 9, v6_hop),
+    }
+    assert rib.count() == 4
