@@ -78,6 +78,7 @@ class Update:
     eor: Family | None = None  # End-of-RIB marker of that family
     treat_as_withdraw: str = ""  # RFC 7606 reason: every announced prefix was moved to `withdrawn`
     discarded: tuple[str, ...] = ()  # RFC 7606 attribute-discard notes
+    raw_attributes: bytes = b""  # the path attribute field without MP_REACH/MP_UNREACH (b"": built by hand)
 
 
 # families whose NLRI are plain prefixes -> their AFI
@@ -141,12 +142,14 @@ def decode_update(body: bytes | memoryview, ctx: Negotiated) -> Update:
 
     block = _NO_BLOCK
     mp: list[Span] = []
+    raw_attributes = b""
     if attr_end > attr_start:
         asn4 = ctx.asn4
         ibgp = ctx.local_as == ctx.peer_as
         cache = _BLOCK_CACHES[asn4 * 2 + ibgp]
         raw = data[attr_start:attr_end]
         found = cache.get(raw)  # keys never hold MP attributes: a hit means there are none
+        raw_attributes = raw
         if found is None:
             # MP attributes written first (RFC 7606 §5.1) are set aside before looking up the rest
             rest = attr_start
@@ -165,7 +168,8 @@ def decode_update(body: bytes | memoryview, ctx: Negotiated) -> Update:
                 mp.append((flags, data[rest + 1], first, stop))
                 rest = stop
             if mp:
-                found = cache.get(data[rest:attr_end])
+                raw_attributes = data[rest:attr_end]
+                found = cache.get(raw_attributes)
             if found is None:
                 found, later = parse_attributes(data, rest, attr_end, asn4, ibgp)
                 key = raw
@@ -174,6 +178,7 @@ def decode_update(body: bytes | memoryview, ctx: Negotiated) -> Update:
                     mp.extend(later)
                 elif mp:
                     key = data[rest:attr_end]
+                raw_attributes = key
                 if len(cache) >= _BLOCK_CACHE_MAX:
                     cache.clear()
                 cache[key] = found
@@ -261,7 +266,7 @@ def decode_update(body: bytes | memoryview, ctx: Negotiated) -> Update:
                 # classic IPv4 withdrawals stay first
                 withdrawn.insert(0 if family == IPV4_UNICAST else len(withdrawn), (family, prefixes))
         announced = []
-    return Update(withdrawn, announced, block.attributes, None, reason, notes)
+    return Update(withdrawn, announced, block.attributes, None, reason, notes, raw_attributes)
 
 
 def _flow_keys(
