@@ -4,9 +4,12 @@ One ``JsonEncoder`` per helper process; every method returns the whole line, "\\
 field order, value types and (where scripts may match text) the ``"key": value`` spacing follow
 ExaBGP; peer-controlled strings go through ``json.dumps`` so every line is valid JSON.
 
-Speed: the ``attribute`` object of an UPDATE is rendered once per ``Attributes`` object (identity
-cache), next hops and the negotiated object are cached, and prefixes are turned into text in one
-list comprehension per family.
+Speed: the ``attribute`` member of a received UPDATE is rendered once per raw attribute field
+(``Update.raw_attributes``), by the C accelerator ``aiobgp.api._render`` when it is built and knows
+every attribute of the field, else from the decoded ``Attributes``; next hops and the negotiated
+object are cached; the NLRI objects of plain unicast prefixes are written in one call
+(``prefixes_json``: the C twin, or one list comprehension per family). ``AIOBGP_PURE_PYTHON=1``
+leaves the accelerator out.
 """
 
 from __future__ import annotations
@@ -80,6 +83,32 @@ def prefix_texts(afi: int, keys: list[bytes], addpath: bool) -> list[str]:
         return [inet_ntoa(k[1:] + _PAD[len(k) - 1]) + _SLASH[k[0]] for k in keys]
     skip = 5 if addpath else 1
     return [inet_ntop(AF_INET6, k[skip:] + _V6_PAD[len(k) - skip]) + _SLASH[k[skip - 1]] for k in keys]
+
+
+def prefixes_json_python(afi: int, keys: list[bytes]) -> str:
+    """``{ "nlri": "10.0.0.0/24" }, { "nlri": "10.0.1.0/24" }`` for prefix keys without path
+    identifiers (afi 1 is IPv4, any other IPv6); the pure-Python twin of ``_render.prefixes_json``."""
+    return '{ "nlri": "' + '" }, { "nlri": "'.join(prefix_texts(afi, keys, False)) + '" }'
+
+
+def _pure_python() -> bool:
+    """True when ``AIOBGP_PURE_PYTHON`` asks to leave every C accelerator out."""
+    return os.environ.get("AIOBGP_PURE_PYTHON", "") not in ("", "0")
+
+
+prefixes_json: Callable[[int, list[bytes]], str] = prefixes_json_python
+"""The NLRI objects of prefix keys without path identifiers: the C accelerator when it is there."""
+raw_attributes_json: Callable[[bytes, bool], str | None] | None = None
+"""``_render.attributes_json(raw, ibgp)`` when the accelerator is there: the ``attribute`` members
+of a raw field from a 4-octet-AS session, None for fields it leaves to ``attributes_json``."""
+if not _pure_python():
+    try:
+        from aiobgp.api import _render
+    except ImportError:  # not built: the pure-Python twins stay in charge
+        pass
+    else:
+        prefixes_json = _render.prefixes_json
+        raw_attributes_json = _render.attributes_json
 
 
 _NEXT_HOP_CACHE: dict[bytes | None, tuple[str, ...]] = {}
@@ -345,8 +374,40 @@ def _with_unknown(attrs: Attributes, known: list[str]) -> str:
     return ", ".join(text for _, text in parts)
 
 
-attribute_member = Rendered(lambda attrs: f'"attribute": {{ {attributes_json(attrs)} }}', 1 << 15)
-"""``"attribute": { … }``, rendered once per attribute set."""
+attribute_text = Rendered(attributes_json, 1 << 15)
+"""``attributes_json``, rendered once per attribute set."""
+
+_TEXTS_MAX = 1 << 15
+# attribute members by raw attribute field, one cache per (asn4, ibgp): the same bytes decode
+# differently with 2-octet ASNs, and LOCAL_PREF is dropped on eBGP
+_TEXTS: tuple[dict[bytes, str], ...] = ({}, {}, {}, {})
+
+
+def update_attributes_text(update: Update, negotiated: Negotiated | None) -> str | None:
+    """The members of the ``attribute`` object of an UPDATE (None when it has no path attribute).
+
+    An UPDATE decoded with ``negotiated`` is rendered once per raw attribute field, by the C
+    accelerator when it can (4-octet-AS sessions), else from ``update.attributes``.
+    """
+    raw = update.raw_attributes
+    if not raw or negotiated is None:
+        attrs = update.attributes
+        return None if attrs is None else attribute_text(attrs)
+    ibgp = negotiated.local_as == negotiated.peer_as
+    cache = _TEXTS[negotiated.asn4 * 2 + ibgp]
+    text = cache.get(raw)
+    if text is None:
+        if negotiated.asn4 and raw_attributes_json is not None:
+            text = raw_attributes_json(raw, ibgp)
+        if text is None:
+            attrs = update.attributes
+            if attrs is None:
+                return None
+            text = attributes_json(attrs)
+        if len(cache) >= _TEXTS_MAX:
+            cache.clear()
+        cache[raw] = text
+    return text
 
 
 # --- FlowSpec rules (RFC 8955, RFC 8956) -----------------------------------------------------------
@@ -551,29 +612,36 @@ def _nlri_list(family: Family, keys: list[bytes], addpath: bool, compact: bool) 
     """The NLRI objects of one family, comma separated."""
     if addpath or compact:
         return ", ".join(_nlri_items(family, keys, addpath, compact))
-    return '{ "nlri": "' + '" }, { "nlri": "'.join(prefix_texts(family[0], keys, False)) + '" }'
+    return prefixes_json(family[0], keys)
 
 
-def update_message(update: Update, addpath: frozenset[Family], compact: bool = False) -> str:
+def update_message(
+    update: Update, addpath: frozenset[Family], compact: bool = False, negotiated: Negotiated | None = None
+) -> str:
     """The ``message`` object of an UPDATE event; ``addpath`` lists the families whose prefix
-    keys carry a path identifier."""
+    keys carry a path identifier; ``negotiated`` is the context the UPDATE was decoded with."""
     eor = update.eor
     if eor is not None:
         return f'{{ "eor": {{ "afi" : "{afi_text(eor[0])}", "safi" : "{safi_text(eor[1])}" }} }}'
-    attrs = update.attributes
+    text = update_attributes_text(update, negotiated)
     announced = update.announced
-    if len(announced) == 1 and not update.withdrawn and attrs is not None:
+    if len(announced) == 1 and not update.withdrawn and text is not None:
         # the usual UPDATE: one family, one next hop
         family, next_hop, keys = announced[0]
-        hops = next_hop_texts(next_hop)
+        hops = _NEXT_HOP_CACHE.get(next_hop) or next_hop_texts(next_hop)
         if len(hops) == 1 and family in _INET:
+            if compact or family in addpath:
+                nlri = _nlri_list(family, keys, family in addpath, compact)
+            else:
+                nlri = prefixes_json(family[0], keys)
+            key = _FAMILY_KEYS.get(family) or _family_key(family)
             return (
-                f'{{ "update": {{ {attribute_member(attrs)}, "announce": {{ {_family_key(family)}: '
-                f'{{ "{hops[0]}": [ {_nlri_list(family, keys, family in addpath, compact)} ] }} }} }} }}'
+                f'{{ "update": {{ "attribute": {{ {text} }}, '
+                f'"announce": {{ {key}: {{ "{hops[0]}": [ {nlri} ] }} }} }} }}'
             )
     members = []
-    if attrs is not None:
-        members.append(attribute_member(attrs))
+    if text is not None:
+        members.append(f'"attribute": {{ {text} }}')
     if announced:
         by_family: dict[Family, dict[str, list[str]]] = {}
         for family, next_hop, keys in announced:
@@ -920,13 +988,23 @@ class JsonEncoder:
         mode: EventMode,
         negotiated: Negotiated | None,
     ) -> str:
-        addpath = frozenset() if negotiated is None else negotiated.addpath_receive
-        if direction == "send" and negotiated is not None:
+        if negotiated is None:
+            addpath: frozenset[Family] = frozenset()
+        elif direction == "send":
             addpath = negotiated.addpath_send
-        content = f', "direction": "{direction}", "message": {update_message(update, addpath, self.compact)}'
+        else:
+            addpath = negotiated.addpath_receive
+        message = update_message(update, addpath, self.compact, negotiated)
         if mode.negotiated and negotiated is not None:
-            content += f', "negotiated": {self._negotiated_json(negotiated)}'
-        return self._raw_line(n, "update", content, header, body, mode)
+            message += f', "negotiated": {self._negotiated_json(negotiated)}'
+        if mode.raw:
+            content = f', "direction": "{direction}", "message": {message}'
+            return self._line(n, "update", content, header, body)
+        # the envelope of _line, written in one piece for the most frequent event
+        return (
+            f'{self._head}{self._clock()!r}{self._who}"counter": {n.next_counter()}, "type": "update", '
+            f'{n.json_prefix()}, "direction": "{direction}", "message": {message} }} }}\n'
+        )
 
     def packet(
         self,
