@@ -30,6 +30,7 @@ Path = tuple[Attributes, bytes | None]
 
 _RECENT_MAX = 1 << 12  # paths remembered for sharing between UPDATEs (cleared whole when full)
 _NO_NEXT_HOP = b"\xff"
+_SIZES = tuple(bytes((size,)) for size in range(255))
 _EMPTY = Attributes()
 
 
@@ -37,7 +38,7 @@ def pack_path(raw_attributes: bytes, next_hop: bytes | None) -> bytes:
     """One bytes object for an attribute set and its next hop (see the module docstring)."""
     if next_hop is None:
         return raw_attributes + _NO_NEXT_HOP
-    return raw_attributes + next_hop + bytes((len(next_hop),))
+    return raw_attributes + next_hop + _SIZES[len(next_hop)]
 
 
 def unpack_path(path: bytes) -> tuple[bytes, bytes | None]:
@@ -74,11 +75,45 @@ class AdjRibIn:
 
     def apply(self, update: Update) -> tuple[int, int]:
         """Record an UPDATE; returns (prefixes announced, prefixes withdrawn) it carried."""
-        announced = withdrawn = 0
-        keep = self.keep
-        for family, prefixes in update.withdrawn:
-            withdrawn += len(prefixes)
-            if keep:
+        withdrawn = self._withdraw(update.withdrawn) if update.withdrawn else 0
+        announced = update.announced
+        if not announced:
+            return 0, withdrawn
+        count = 0
+        if not self.keep:
+            for family, _, prefixes in announced:
+                count += len(prefixes)
+                self._counts[family] = self._counts.get(family, 0) + len(prefixes)
+            return count, withdrawn
+        raw = update.raw_attributes
+        recent = self._recent
+        routes = self._routes
+        for family, next_hop, prefixes in announced:
+            count += len(prefixes)
+            path = pack_path(raw, next_hop)
+            shared = recent.get(path)
+            if shared is None:
+                if len(recent) >= _RECENT_MAX:
+                    recent.clear()
+                recent[path] = path
+            else:
+                path = shared
+            table = routes.get(family)
+            if table is None:
+                table = routes[family] = {}
+            if family in self._addpath:
+                table.update(zip(prefixes, repeat(path)))
+            elif len(prefixes) == 1:
+                table[int.from_bytes(prefixes[0])] = path
+            else:
+                table.update(zip(map(int.from_bytes, prefixes), repeat(path)))
+        return count, withdrawn
+
+    def _withdraw(self, withdrawn: list[tuple[Family, list[bytes]]]) -> int:
+        count = 0
+        for family, prefixes in withdrawn:
+            count += len(prefixes)
+            if self.keep:
                 table = self._routes.get(family)
                 if table:
                     pop = table.pop
@@ -90,33 +125,7 @@ class AdjRibIn:
                             pop(number, None)
             else:
                 self._counts[family] = max(0, self._counts.get(family, 0) - len(prefixes))
-        if not update.announced:
-            return 0, withdrawn
-        if not keep:
-            for family, _, prefixes in update.announced:
-                announced += len(prefixes)
-                self._counts[family] = self._counts.get(family, 0) + len(prefixes)
-            return announced, withdrawn
-        raw = update.raw_attributes
-        recent = self._recent
-        for family, next_hop, prefixes in update.announced:
-            announced += len(prefixes)
-            path = pack_path(raw, next_hop)
-            shared = recent.get(path)
-            if shared is None:
-                if len(recent) >= _RECENT_MAX:
-                    recent.clear()
-                recent[path] = path
-            else:
-                path = shared
-            table = self._routes.get(family)
-            if table is None:
-                table = self._routes[family] = {}
-            if family in self._addpath:
-                table.update(zip(prefixes, repeat(path)))
-            else:
-                table.update(zip(map(int.from_bytes, prefixes), repeat(path)))
-        return announced, withdrawn
+        return count
 
     def clear(self) -> None:
         self._routes.clear()
