@@ -56,8 +56,7 @@ def _c_scan() -> ScanFunction | None:
 C_SCAN = _c_scan()
 
 
-@pytest.fixture
-def c_scan() -> ScanFunction:
+def require_scan() -> ScanFunction:
     """The built C scanner (whatever AIOBGP_PURE_PYTHON says); skip, or fail under CI=true, without it."""
     if C_SCAN is None:
         reason = "aiobgp.wire._scan is not built (setup.py build_ext --inplace)"
@@ -65,6 +64,11 @@ def c_scan() -> ScanFunction:
             pytest.fail(f"{reason} (CI=true: required)")
         pytest.skip(reason)
     return C_SCAN
+
+
+@pytest.fixture
+def c_scan() -> ScanFunction:
+    return require_scan()
 
 
 @contextmanager
@@ -492,10 +496,9 @@ def messages(draw: st.DrawFn) -> tuple[bytes, Negotiated, bool]:
 @given(messages())
 @settings(max_examples=400, deadline=None)
 def test_encoded_updates(message: tuple[bytes, Negotiated, bool]) -> None:
-    if C_SCAN is None:
-        pytest.skip("aiobgp.wire._scan is not built")
+    scan = require_scan()
     data, ctx, answered = message
-    assert check(C_SCAN, data, ctx) == answered
+    assert check(scan, data, ctx) == answered
 
 
 @given(
@@ -510,8 +513,7 @@ def test_encoded_updates(message: tuple[bytes, Negotiated, bool]) -> None:
 def test_mutated_updates(
     message: tuple[bytes, Negotiated, bool], changes: list[tuple[int, int, str]]
 ) -> None:
-    if C_SCAN is None:
-        pytest.skip("aiobgp.wire._scan is not built")
+    scan = require_scan()
     data = bytearray(message[0])
     for where, value, how in changes:
         at = where % (len(data) + 1)
@@ -523,31 +525,29 @@ def test_mutated_updates(
             del data[at:]  # truncate
         else:
             del data[at : at + 1 + value % 4]
-    check(C_SCAN, bytes(data), message[1])
+    check(scan, bytes(data), message[1])
 
 
 @given(st.binary(max_size=300), st.sampled_from(CONTEXTS))
 @settings(max_examples=1500, deadline=None)
 def test_garbage(data: bytes, ctx: Negotiated) -> None:
-    if C_SCAN is None:
-        pytest.skip("aiobgp.wire._scan is not built")
-    check(C_SCAN, data, ctx)
-    check(C_SCAN, b"\x00\x00" + len(data).to_bytes(2, "big") + data, ctx)  # garbage in the attributes
+    scan = require_scan()
+    check(scan, data, ctx)
+    check(scan, b"\x00\x00" + len(data).to_bytes(2, "big") + data, ctx)  # garbage in the attributes
 
 
 @given(st.binary(max_size=120), st.binary(max_size=120))
 @settings(max_examples=800, deadline=None)
 def test_prefix_fields(withdrawn: bytes, nlri: bytes) -> None:
     """Arbitrary withdrawn / NLRI fields around valid attributes: host bits, lengths, truncation."""
-    if C_SCAN is None:
-        pytest.skip("aiobgp.wire._scan is not built")
-    check(C_SCAN, body(withdrawn.hex(), BASIC, nlri.hex()), IBGP)
+    scan = require_scan()
+    check(scan, body(withdrawn.hex(), BASIC, nlri.hex()), IBGP)
     mp = (
         attr(0x90, 15, "000201" + withdrawn.hex())
         + BASIC
         + attr(0x90, 14, "00020110" + NH6 + "00" + nlri.hex())
     )
-    check(C_SCAN, body(attributes=mp), IBGP)
+    check(scan, body(attributes=mp), IBGP)
 
 
 def test_realistic_table(c_scan: ScanFunction) -> None:
