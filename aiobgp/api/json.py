@@ -377,7 +377,7 @@ def _with_unknown(attrs: Attributes, known: list[str]) -> str:
 attribute_text = Rendered(attributes_json, 1 << 15)
 """``attributes_json``, rendered once per attribute set."""
 
-_TEXTS_MAX = 1 << 15
+_TEXTS_MAX = 1 << 12
 # attribute members by raw attribute field, one cache per (asn4, ibgp): the same bytes decode
 # differently with 2-octet ASNs, and LOCAL_PREF is dropped on eBGP
 _TEXTS: tuple[dict[bytes, str], ...] = ({}, {}, {}, {})
