@@ -24,12 +24,12 @@ import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from aiobgp import __version__
 from aiobgp.api import commands as cmd
 from aiobgp.api.commands import ParseError, parse_command
-from aiobgp.api.events import EventMode
+from aiobgp.api.events import PARSED, EventMode
 from aiobgp.api.json import JsonEncoder
 from aiobgp.api.selectors import select
 from aiobgp.api.text import TextEncoder, attributes_text
@@ -77,6 +77,11 @@ class Subscription:
     signal: bool = False
     receive: MessageSelection = field(default_factory=MessageSelection)
     send: MessageSelection = field(default_factory=MessageSelection)
+    modes: tuple[EventMode, EventMode] = (PARSED, PARSED)  # (receive, send), set once merged
+
+    def settle(self) -> None:
+        """Compute what every message needs (called once the ``api`` blocks are merged)."""
+        self.modes = (EventMode.of(self.receive, self.negotiated), EventMode.of(self.send, self.negotiated))
 
 
 _SELECTS = {
@@ -168,6 +173,8 @@ class Api:
                 sub.signal |= api.signal
                 _merge(sub.receive, api.receive)
                 _merge(sub.send, api.send)
+        for sub in subs.values():
+            sub.settle()
         return list(subs.values())
 
     # --- events -----------------------------------------------------------------------------------
@@ -220,37 +227,35 @@ class Api:
         """Report one message to every helper that selected its type (``receive {}`` / ``send {}``)."""
         name = _SELECTS[msg_type]
         negotiated = runner.negotiated
+        receive = direction == "receive"
         header = b""
         for sub in runner.subs:
-            selection = sub.receive if direction == "receive" else sub.send
+            selection = sub.receive if receive else sub.send
             if not getattr(selection, name):
                 continue
             encoder = sub.encoder
-            if not header:
-                header = header_of(msg_type, body)
             if selection.packets:
+                header = header or header_of(msg_type, body)
                 line = encoder.packet(
                     runner.info, direction, msg_type, header, body, negotiated if sub.negotiated else None
                 )
                 sub.helper.write(line)
             if not (selection.parsed or selection.consolidate):
                 continue
-            mode = EventMode.of(selection, sub.negotiated)
+            mode = sub.modes[0] if receive else sub.modes[1]
+            if mode.raw and not header:
+                header = header_of(msg_type, body)
             info = runner.info
             if msg_type == UPDATE:
-                assert isinstance(message, Update)
-                line = encoder.update(info, direction, message, header, body, mode, negotiated)
+                line = encoder.update(info, direction, cast(Update, message), header, body, mode, negotiated)
             elif msg_type == KEEPALIVE:
                 line = encoder.keepalive(info, direction, header, body, mode)
             elif msg_type == OPEN:
-                assert isinstance(message, Open)
-                line = encoder.open(info, direction, message, header, body, mode)
+                line = encoder.open(info, direction, cast(Open, message), header, body, mode)
             elif msg_type == NOTIFICATION:
-                assert isinstance(message, Notification)
-                line = encoder.notification(info, direction, message, header, body, mode)
+                line = encoder.notification(info, direction, cast(Notification, message), header, body, mode)
             else:
-                assert isinstance(message, RouteRefresh)
-                line = encoder.refresh(info, direction, message, header, body, mode)
+                line = encoder.refresh(info, direction, cast(RouteRefresh, message), header, body, mode)
             if line:
                 sub.helper.write(line)
         if runner not in self._paused:

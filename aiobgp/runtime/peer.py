@@ -291,11 +291,11 @@ class PeerRunner:
         for conn_id, event in tagged:
             kind = type(event)
             if kind is ev.UpdateReceived:
-                assert isinstance(event, ev.UpdateReceived)
+                received = cast(ev.UpdateReceived, event)
                 self.updates_received += 1
-                self._update_received(event.update)
+                self._update_received(received.update)
                 if self.subs:
-                    self.daemon.api.message(self, "receive", UPDATE, event.raw_body, event.update)
+                    self.daemon.api.message(self, "receive", UPDATE, received.raw_body, received.update)
             elif kind is ev.Send:
                 assert isinstance(event, ev.Send) and conn_id is not None
                 protocol = self.connections.get(conn_id)
