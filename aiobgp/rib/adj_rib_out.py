@@ -77,6 +77,42 @@ class AdjRibOut:
             pending[key] = held
         return True
 
+    def announce_nlris(
+        self, family: Family, nlris: Iterable[bytes], attributes: Attributes, next_hop: bytes | None
+    ) -> int:
+        """``announce`` for routes of one family and one path without a path identifier, in one pass;
+        returns how many were added or replaced."""
+        path = self._intern((attributes, next_hop))
+        table = self._routes.setdefault(family, {})
+        pending = self._pending.setdefault(family, {})
+        held_now = table.get
+        changed = 0
+        for nlri in nlris:
+            key = NO_PATH_ID + nlri
+            held = held_now(key)
+            if held is not path:
+                if key not in pending:
+                    pending[key] = held
+                table[key] = path
+                changed += 1
+        return changed
+
+    def withdraw_nlris(self, family: Family, nlris: Iterable[bytes]) -> int:
+        """``withdraw`` for routes of one family without a path identifier; returns how many were absent."""
+        table = self._routes.get(family)
+        if table is None:
+            return sum(1 for _ in nlris)
+        pending = self._pending.setdefault(family, {})
+        missing = 0
+        for nlri in nlris:
+            key = NO_PATH_ID + nlri
+            held = table.pop(key, None)
+            if held is None:
+                missing += 1
+            elif key not in pending:
+                pending[key] = held
+        return missing
+
     def withdraw_all(self) -> int:
         """Withdraw every route (``clear adj-rib out``); returns how many."""
         count = 0
