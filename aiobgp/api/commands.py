@@ -17,7 +17,14 @@ from typing import Any, Literal, TypeAlias
 
 from aiobgp.api.selectors import Selector, canonical_ip
 from aiobgp.config.model import NO_EXTRAS, ConfigError, RouteExtras
-from aiobgp.config.routes import RouteList, parse_attributes_nlri, parse_route
+from aiobgp.config.routes import (
+    IPV4_ENDS,
+    IPV4_OCTETS,
+    RouteList,
+    ipv4_nlri,
+    parse_attributes_nlri,
+    parse_route,
+)
 from aiobgp.config.tokenizer import Token, tokenize_line
 from aiobgp.rib.route import Route
 from aiobgp.wire.attributes import Attributes
@@ -886,15 +893,6 @@ _HEADS: dict[tuple[str, ...], Selectors] = {}
 _ACTIONS = frozenset({"announce", "withdraw"})
 _FAST_FIRST = frozenset({"announce", "withdraw", "neighbor"})
 _NOT_CACHED = frozenset({"split", "path-information"})  # tails whose routes depend on more than the prefix
-_OCTETS = {str(value): value for value in range(256)}  # exactly inet_pton's decimal octets
-_LENGTHS = {str(value): value for value in range(33)}
-# "d/len", the end of an ipv4 prefix -> (d, len, length of its NLRI key, host bits of the key's last byte)
-_LAST_OCTETS = {
-    f"{d}/{plen}": (d, plen, 1 + (plen + 7) // 8, (0x00, 0x7F, 0x3F, 0x1F, 0x0F, 0x07, 0x03, 0x01)[plen & 7])
-    for d in range(256)
-    for plen in range(33)
-}
-_HOST_BITS = (0x00, 0x7F, 0x3F, 0x1F, 0x0F, 0x07, 0x03, 0x01)  # host bits of a prefix's last byte
 
 
 @dataclass(frozen=True, slots=True)
@@ -949,33 +947,9 @@ def _head(words: tuple[str, ...]) -> Selectors | None:
     return selectors
 
 
-def _ipv4_nlri(prefix: str) -> bytes | None:
-    """The NLRI key of `a.b.c.d/len` (host bits cleared, as `parse_prefix`), or None for anything else:
-    another form, an invalid text, or a multicast address (which the general path infers as ipv4
-    multicast)."""
-    address, _, length = prefix.partition("/")
-    parts = address.split(".")
-    if len(parts) != 4:
-        return None
-    octets = _OCTETS
-    a = octets.get(parts[0])
-    b = octets.get(parts[1])
-    c = octets.get(parts[2])
-    d = octets.get(parts[3])
-    plen = _LENGTHS.get(length)
-    if a is None or b is None or c is None or d is None or plen is None or 224 <= a <= 239:
-        return None
-    size = (plen + 7) >> 3
-    nlri = bytes((plen, a, b, c, d)[: size + 1])
-    host = _HOST_BITS[plen & 7]
-    if host and nlri[size] & host:
-        nlri = nlri[:size] + bytes((nlri[size] & ~host & 0xFF,))
-    return nlri
-
-
 def _prefix(prefix: str) -> tuple[Family, bytes] | None:
     """Family and NLRI key of a unicast prefix, or None when the general path must decide."""
-    nlri = _ipv4_nlri(prefix)
+    nlri = ipv4_nlri(prefix)
     if nlri is not None:
         return IPV4_UNICAST, nlri
     if ":" not in prefix:
@@ -1077,8 +1051,8 @@ def parse_lines(lines: Sequence[str]) -> list[Parsed]:
     plain = _plain("".join(lines))
     tails = _TAILS
     actions = _ACTIONS
-    octets = _OCTETS
-    lasts = _LAST_OCTETS
+    octets = IPV4_OCTETS
+    ends = IPV4_ENDS
     nlris: list[bytes] = []
     run: tuple[Selectors, tuple[str, ...], str, Family, _Tail] | None = None
     lead = trail = ""  # the text around the prefix of the last line of an ipv4 run
@@ -1090,15 +1064,15 @@ def parse_lines(lines: Sequence[str]) -> list[Parsed]:
                 a = octets.get(parts[0])
                 b = octets.get(parts[1])
                 c = octets.get(parts[2])
-                last = lasts.get(parts[3])
+                end = ends.get(parts[3])
                 if (
                     a is not None
                     and b is not None
                     and c is not None
-                    and last is not None
+                    and end is not None
                     and not 224 <= a <= 239
                 ):
-                    d, plen, stop, host = last
+                    d, plen, stop, host = end
                     nlri = bytes((plen, a, b, c, d))[:stop]
                     if host and nlri[-1] & host:
                         nlri = nlri[:-1] + bytes((nlri[-1] & ~host & 0xFF,))

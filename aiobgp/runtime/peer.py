@@ -220,8 +220,7 @@ class PeerRunner:
         self.session_conn: int | None = None  # the connection of the ESTABLISHED session
         self._identity_of: str | None = None  # the local address the cached identity was made with
         self.loop = asyncio.get_running_loop()
-        for route in neighbor.routes:
-            self._add(route, neighbor.route_extras.get(route, NO_EXTRAS))
+        self._add_configured(neighbor.routes, neighbor.route_extras)
 
     # --- life -----------------------------------------------------------------------------------
     def start(self) -> None:
@@ -672,6 +671,37 @@ class PeerRunner:
         if not extras.withdraw:
             self.rib_out.announce(route)
 
+    def _add_configured(self, routes: list[Route], extras: dict[Route, RouteExtras]) -> None:
+        """``_add`` for every configured route; consecutive routes of one family and path (without
+        extras or path identifier) go to the Adj-RIB-Out together."""
+        family: Family | None = None
+        attributes: Attributes | None = None
+        next_hop: bytes | None = None
+        nlris: list[bytes] = []
+        for route in routes:
+            if route.addpath or (extras and route in extras):
+                if nlris and family is not None and attributes is not None:
+                    self._add_nlris(family, nlris, attributes, next_hop)
+                    nlris = []
+                self._add(route, extras.get(route, NO_EXTRAS))
+                continue
+            if route.attributes is not attributes or route.next_hop != next_hop or route.family != family:
+                if nlris and family is not None and attributes is not None:
+                    self._add_nlris(family, nlris, attributes, next_hop)
+                    nlris = []
+                family, attributes, next_hop = route.family, route.attributes, route.next_hop
+            nlris.append(route.nlri)
+        if nlris and family is not None and attributes is not None:
+            self._add_nlris(family, nlris, attributes, next_hop)
+
+    def _add_nlris(
+        self, family: Family, nlris: list[bytes], attributes: Attributes, next_hop: bytes | None
+    ) -> None:
+        """``_add`` for routes of one family and path, without extras or path identifier."""
+        if next_hop == NEXT_HOP_SELF and self.neighbor.local_address is not None:
+            next_hop = self.self_address(family)
+        self.rib_out.announce_nlris(family, nlris, attributes, next_hop)
+
     def reconfigure(self, neighbor: NeighborConfig) -> None:
         """A reload kept this neighbor: apply the changes of its configured routes only."""
         old = set(self.neighbor.routes)
@@ -694,9 +724,7 @@ class PeerRunner:
         self, family: Family, nlris: list[bytes], attributes: Attributes, next_hop: bytes | None
     ) -> None:
         """``announce`` for many routes of one family and one attribute set, none with a watchdog."""
-        if next_hop == NEXT_HOP_SELF and self.neighbor.local_address is not None:
-            next_hop = self.self_address(family)
-        self.rib_out.announce_nlris(family, nlris, attributes, next_hop)
+        self._add_nlris(family, nlris, attributes, next_hop)
         self.schedule_pump(COALESCE)
 
     def withdraw_nlris(self, family: Family, nlris: list[bytes]) -> None:
