@@ -5,7 +5,8 @@ raises `ParseError`. Nothing here does I/O or knows the neighbors: the runtime e
 matches their selectors (aiobgp.api.selectors) against its neighbors. Routes go through the configuration's
 route grammar (aiobgp.config.routes); flow routes are only cut into their match/then/scope statements.
 `announce route P ...` and `withdraw route P ...` lines take a fast path that reuses the parsed attributes
-of an identical tail seen before, so a helper can stream millions of them.
+of an identical tail seen before, so a helper can stream millions of them. `parse_lines(lines)` parses
+the lines of one read at once: runs of such lines come back as one `RouteRun` each.
 """
 
 from __future__ import annotations

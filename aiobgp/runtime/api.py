@@ -7,7 +7,10 @@ Rules:
   ``route-refresh``, ``teardown``, ``flush`` and ``clear`` act on every neighbor their selectors
   match, bound or not (as ExaBGP 5 does).
 * Every command is answered ``done`` or ``error`` unless the helper turned acknowledgements off;
-  an ``error`` is also logged with its reason, and nothing else changes.
+  an ``error`` is also logged with its reason, and nothing else changes. Past the first
+  ``COMMANDS_LOGGED`` commands a read is parsed at once (``parse_lines``): runs of route lines are
+  applied in bulk and the answers of route commands are written together, in order, before
+  anything a later command of the read writes.
 * The lines of one read are all applied before any UPDATE is built: routes announced and withdrawn
   in one batch never reach the wire, and announcements are packed together.
 * Events are rendered once per helper and written without ever blocking (see ``processes``).
