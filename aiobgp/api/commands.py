@@ -5,7 +5,8 @@ raises `ParseError`. Nothing here does I/O or knows the neighbors: the runtime e
 matches their selectors (aiobgp.api.selectors) against its neighbors. Routes go through the configuration's
 route grammar (aiobgp.config.routes); flow routes are only cut into their match/then/scope statements.
 `announce route P ...` and `withdraw route P ...` lines take a fast path that reuses the parsed attributes
-of an identical tail seen before, so a helper can stream millions of them.
+of an identical tail seen before, so a helper can stream millions of them. `parse_lines(lines)` parses
+the lines of one read at once: runs of such lines come back as one `RouteRun` each.
 """
 
 from __future__ import annotations
@@ -17,7 +18,14 @@ from typing import Any, Literal, TypeAlias
 
 from aiobgp.api.selectors import Selector, canonical_ip
 from aiobgp.config.model import NO_EXTRAS, ConfigError, RouteExtras
-from aiobgp.config.routes import RouteList, parse_attributes_nlri, parse_route
+from aiobgp.config.routes import (
+    IPV4_ENDS,
+    IPV4_OCTETS,
+    RouteList,
+    ipv4_nlri,
+    parse_attributes_nlri,
+    parse_route,
+)
 from aiobgp.config.tokenizer import Token, tokenize_line
 from aiobgp.rib.route import Route
 from aiobgp.wire.attributes import Attributes
@@ -878,8 +886,9 @@ def _dispatch(tokens: Sequence[Token]) -> Command:
 # --- the fast path ------------------------------------------------------------------------------
 
 _CACHE_LIMIT = 4096
+_Tail: TypeAlias = tuple[Attributes, bytes | None, RouteExtras]
 # (action, words after the prefix) -> what the general path found for them
-_TAILS: dict[tuple[str, tuple[str, ...]], tuple[Attributes, bytes | None, RouteExtras]] = {}
+_TAILS: dict[tuple[str, tuple[str, ...]], _Tail] = {}
 # words before the action -> their selectors
 _HEADS: dict[tuple[str, ...], Selectors] = {}
 _ACTIONS = frozenset({"announce", "withdraw"})
@@ -893,6 +902,32 @@ class _Miss:
 
     action: str
     tail: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RouteRun:
+    """Consecutive lines `[selectors] announce|withdraw route PREFIX TAIL` with the same selectors, action,
+    family and TAIL, parsed together by `parse_lines`: one attribute set, one prefix (NLRI key, as
+    `Route.nlri`) per line, in line order. It stands for as many `Announce`/`Withdraw` commands."""
+
+    action: Action
+    selectors: Selectors
+    family: Family
+    nlris: list[bytes]
+    attributes: Attributes
+    next_hop: bytes | None
+    extras: RouteExtras
+
+    def commands(self) -> list[Announce | Withdraw]:
+        """The commands the lines would have given one by one."""
+        routes = [Route(self.family, nlri, self.next_hop, self.attributes) for nlri in self.nlris]
+        if self.action == "announce":
+            return [Announce(self.selectors, [route], self.extras) for route in routes]
+        return [Withdraw(self.selectors, [route]) for route in routes]
+
+
+Parsed: TypeAlias = tuple[str, "Command | ParseError"] | RouteRun
+"""What `parse_lines` gives: a run of route lines, or one line (stripped) and its command or error."""
 
 
 def _head(words: tuple[str, ...]) -> Selectors | None:
@@ -913,8 +948,22 @@ def _head(words: tuple[str, ...]) -> Selectors | None:
     return selectors
 
 
-def _fast(words: list[str]) -> Command | _Miss | None:
-    """`[selectors] announce|withdraw route PREFIX TAIL` with a known TAIL; None when not that shape."""
+def _prefix(prefix: str) -> tuple[Family, bytes] | None:
+    """Family and NLRI key of a unicast prefix, or None when the general path must decide."""
+    nlri = ipv4_nlri(prefix)
+    if nlri is not None:
+        return IPV4_UNICAST, nlri
+    if ":" not in prefix:
+        return None
+    try:
+        afi, nlri = parse_prefix(prefix)
+    except ValueError:
+        return None
+    return (afi, SAFI_UNICAST), nlri
+
+
+def _shape(words: list[str]) -> tuple[Selectors, tuple[str, ...], str, tuple[str, ...]] | None:
+    """`[selectors] announce|withdraw route PREFIX TAIL` -> (selectors, their words, action, TAIL)."""
     k = 0
     selectors: Selectors = ()
     n = len(words)
@@ -928,22 +977,28 @@ def _fast(words: list[str]) -> Command | _Miss | None:
         if found is None:
             return None
         selectors = found
+    elif words[0] not in _ACTIONS:
+        return None
     if n - k < 3 or words[k + 1] != "route":
         return None
-    action = words[k]
-    tail = tuple(words[k + 3 :])
+    return selectors, tuple(words[:k]), words[k], tuple(words[k + 3 :])
+
+
+def _fast(words: list[str]) -> Command | _Miss | None:
+    """`[selectors] announce|withdraw route PREFIX TAIL` with a known TAIL; None when not that shape."""
+    shape = _shape(words)
+    if shape is None:
+        return None
+    selectors, head, action, tail = shape
     known = _TAILS.get((action, tail))
     if known is None:
         return None if _NOT_CACHED.intersection(tail) else _Miss(action, tail)
-    prefix = words[k + 2]
-    try:
-        afi, nlri = parse_prefix(prefix)
-    except ValueError:
+    found = _prefix(words[len(head) + 2])
+    if found is None:
         return None
-    if afi == AFI_IPV4 and prefix[0] == "2" and 224 <= int(prefix[: prefix.index(".")]) <= 239:
-        return None  # inferred as ipv4 multicast: the general path says how
+    family, nlri = found
     attributes, next_hop, extras = known
-    route = Route((afi, SAFI_UNICAST), nlri, next_hop, attributes)
+    route = Route(family, nlri, next_hop, attributes)
     if action == "announce":
         return Announce(selectors, [route], extras)
     return Withdraw(selectors, [route])
@@ -958,20 +1013,18 @@ def _learn(miss: _Miss, command: Command) -> None:
         _TAILS[(miss.action, miss.tail)] = (route.attributes, route.next_hop, extras)
 
 
-# --- entry point --------------------------------------------------------------------------------
+def _plain(text: str) -> bool:
+    """No quote, backslash or non-ASCII character: the words of `text` are its tokens."""
+    return text.isascii() and '"' not in text and "'" not in text and "\\" not in text
+
+
+# --- entry points -------------------------------------------------------------------------------
 
 
 def parse_command(line: str) -> Command:
     """The command of one line a helper wrote (newline optional); raises ParseError."""
     words = line.split()
-    if (
-        words
-        and words[0] in _FAST_FIRST
-        and line.isascii()
-        and '"' not in line
-        and "'" not in line
-        and "\\" not in line
-    ):
+    if words and words[0] in _FAST_FIRST and _plain(line):
         found = _fast(words)
         if isinstance(found, _Miss):
             command = _parse(line)
@@ -980,3 +1033,104 @@ def parse_command(line: str) -> Command:
         if found is not None:
             return found
     return _parse(line)
+
+
+def _parsed(line: str) -> tuple[str, Command | ParseError]:
+    text = line.strip()
+    try:
+        return text, parse_command(text)
+    except ParseError as error:
+        return text, error
+
+
+def parse_lines(lines: Sequence[str]) -> list[Parsed]:
+    """The commands of lines read together, in order, as `parse_command` gives them one by one; blank
+    lines are skipped. Consecutive route lines of one shape with a known tail come back as one
+    `RouteRun`: a helper streaming `announce route P next-hop ...` costs a split, a few dictionary
+    look-ups and one bytes object per line."""
+    out: list[Parsed] = []
+    plain = _plain("".join(lines))
+    tails = _TAILS
+    actions = _ACTIONS
+    octets = IPV4_OCTETS
+    ends = IPV4_ENDS
+    nlris: list[bytes] = []
+    run: tuple[Selectors, tuple[str, ...], str, Family, _Tail] | None = None
+    lead = trail = ""  # the text around the prefix of the last line of an ipv4 run
+    for line in lines:
+        if lead and line.startswith(lead) and line.endswith(trail):
+            # the line before but the prefix: parse an ipv4 prefix inline
+            parts = line[len(lead) : len(line) - len(trail)].split(".")
+            if len(parts) == 4:
+                a = octets.get(parts[0])
+                b = octets.get(parts[1])
+                c = octets.get(parts[2])
+                end = ends.get(parts[3])
+                if (
+                    a is not None
+                    and b is not None
+                    and c is not None
+                    and end is not None
+                    and not 224 <= a <= 239
+                ):
+                    d, plen, stop, host = end
+                    nlri = bytes((plen, a, b, c, d))[:stop]
+                    if host and nlri[-1] & host:
+                        nlri = nlri[:-1] + bytes((nlri[-1] & ~host & 0xFF,))
+                    nlris.append(nlri)
+                    continue
+        words = line.split()
+        if not words:
+            continue
+        first = words[0]
+        known: _Tail | None = None
+        if first in actions and len(words) >= 3 and words[1] == "route" and (plain or _plain(line)):
+            selectors: Selectors = ()
+            head: tuple[str, ...] = ()
+            action = first
+            tail = tuple(words[3:])
+            prefix = words[2]
+            known = tails.get((action, tail))
+        elif first == "neighbor" and (plain or _plain(line)):
+            shape = _shape(words)
+            if shape is not None:
+                selectors, head, action, tail = shape
+                prefix = words[len(head) + 2]
+                known = tails.get((action, tail))
+        if known is not None:
+            found = _prefix(prefix)
+            if found is not None:
+                family, nlri = found
+                at = len(head) + 2
+                lead = " ".join(words[:at]) + " "
+                trail = " " + " ".join(words[at + 1 :]) if len(words) > at + 1 else ""
+                if family != IPV4_UNICAST or not line.startswith(lead) or not line.endswith(trail):
+                    lead = ""
+                if (
+                    run is not None
+                    and run[4] is known
+                    and run[3] == family
+                    and run[2] == action
+                    and run[1] == head
+                ):
+                    nlris.append(nlri)
+                    continue
+                if run is not None:
+                    out.append(_run(run, nlris))
+                run = (selectors, head, action, family, known)
+                nlris = [nlri]
+                continue
+        if run is not None:
+            out.append(_run(run, nlris))
+            run = None
+        lead = ""
+        out.append(_parsed(line))
+    if run is not None:
+        out.append(_run(run, nlris))
+    return out
+
+
+def _run(run: tuple[Selectors, tuple[str, ...], str, Family, _Tail], nlris: list[bytes]) -> RouteRun:
+    selectors, _, action, family, (attributes, next_hop, extras) = run
+    verb: Action = "announce" if action == "announce" else "withdraw"
+    return RouteRun(verb, selectors, family, nlris, attributes, next_hop, extras)

@@ -10,10 +10,11 @@ from __future__ import annotations
 import base64
 import binascii
 import ipaddress
+import itertools
 import os
 import re
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 
 from aiobgp.config.flow import SECTION_OF, flow_route, split_statements
@@ -29,9 +30,10 @@ from aiobgp.config.model import (
     ProcessConfig,
     RouteExtras,
 )
-from aiobgp.config.routes import parse_attributes_nlri, parse_route
+from aiobgp.config.routes import IPV4_ENDS, IPV4_OCTETS, ipv4_nlri, parse_attributes_nlri, parse_route
 from aiobgp.config.tokenizer import Token, tokenize
 from aiobgp.rib.route import Route
+from aiobgp.wire.attributes import Attributes
 from aiobgp.wire.constants import (
     AFI_BY_NAME,
     AFI_IPV4,
@@ -66,36 +68,117 @@ class Statement:
         return self.words[1:]
 
 
-def statements(tokens: Sequence[Token]) -> list[Statement]:
-    """The statement tree of a token stream; checks that `;`, `{` and `}` are balanced."""
+@dataclass(slots=True)
+class RouteLines(Statement):
+    """Consecutive one-line `route PREFIX WORDS...;` statements of a `static` block, kept as their text
+    (a configuration with a million static routes would otherwise hold millions of tokens). `words`
+    holds the first line's `route` keyword; `tokens(i)` tokenizes line `i` when the general path needs it."""
+
+    lines: list[str] = field(default_factory=list)
+
+    def tokens(self, index: int) -> list[Token]:
+        """The tokens of one of the lines (its `;` included), placed where they are in the file."""
+        first = self.keyword
+        return [token._replace(line=first.line + index) for token in tokenize(self.lines[index], first.file)]
+
+
+ROUTE_RUN = 16  # at least this many consecutive one-line route statements are kept as RouteLines
+_WORD = r"[^\s{};\"'#\\]+"
+_ROUTE_LINE = re.compile(rf"[ \t]*route[ \t]+{_WORD}(?:[ \t]+{_WORD})*[ \t]*;[ \t]*")
+
+
+def _route_runs(text: str, filename: str) -> tuple[str, list[RouteLines]]:
+    """`text` with each long run of one-line route statements blanked out (its lines left empty, so
+    every other token keeps its place), and those runs."""
+    if "route" not in text:
+        return text, []
+    lines = text.split("\n")
+    match = _ROUTE_LINE.fullmatch
+    spans: list[tuple[int, int]] = []
+    first = -1
+    for index, line in enumerate(lines):
+        if match(line) is not None:
+            if first < 0:
+                first = index
+        elif first >= 0:
+            if index - first >= ROUTE_RUN:
+                spans.append((first, index))
+            first = -1
+    if first >= 0 and len(lines) - first >= ROUTE_RUN:
+        spans.append((first, len(lines)))
+    if not spans:
+        return text, []
+    runs: list[RouteLines] = []
+    for first, stop in spans:
+        keyword = Token("route", first + 1, lines[first].index("route") + 1, filename)
+        runs.append(RouteLines([keyword], None, lines[first:stop]))
+        lines[first:stop] = [""] * (stop - first)
+    return "\n".join(lines), runs
+
+
+def _merged(tokens: Sequence[Token], runs: list[RouteLines]) -> Iterator[Token | RouteLines]:
+    """Tokens and runs in the order of the file."""
+    pending = iter(runs)
+    run = next(pending, None)
+    for token in tokens:
+        while run is not None and run.keyword.line < token.line:
+            yield run
+            run = next(pending, None)
+        yield token
+    while run is not None:
+        yield run
+        run = next(pending, None)
+
+
+def statements(tokens: Sequence[Token], runs: list[RouteLines] | None = None) -> list[Statement]:
+    """The statement tree of a token stream; checks that `;`, `{` and `}` are balanced.
+
+    `runs` (from `_route_runs`) go where they were in the file: as they are when they start a statement
+    of a `static` block, else as the tokens of their lines."""
     root: list[Statement] = []
     bodies = [root]  # the statement lists being filled, innermost last
     opened: list[Statement] = []  # the blocks being read, innermost last
     words: list[Token] = []
-    for token in tokens:
-        text = token.text
-        if token.quoted or text not in ("{", "}", ";"):
-            words.append(token)
-        elif text == ";":
-            if words:
-                bodies[-1].append(Statement(words))
+
+    def feed(stream: Iterable[Token | RouteLines]) -> None:
+        nonlocal words
+        for token in stream:
+            if isinstance(token, RouteLines):
+                if (
+                    not words
+                    and opened
+                    and opened[-1].keyword.text == "static"
+                    and not opened[-1].keyword.quoted
+                ):
+                    bodies[-1].append(token)
+                else:
+                    feed(itertools.chain.from_iterable(token.tokens(i) for i in range(len(token.lines))))
+                continue
+            text = token.text
+            if token.quoted or text not in ("{", "}", ";"):
+                words.append(token)
+            elif text == ";":
+                if words:
+                    bodies[-1].append(Statement(words))
+                    words = []
+            elif text == "{":
+                if not words:
+                    raise token.error("a block needs a name before '{'")
+                body: list[Statement] = []
+                block = Statement(words, body)
+                bodies[-1].append(block)
+                bodies.append(body)
+                opened.append(block)
                 words = []
-        elif text == "{":
-            if not words:
-                raise token.error("a block needs a name before '{'")
-            body: list[Statement] = []
-            block = Statement(words, body)
-            bodies[-1].append(block)
-            bodies.append(body)
-            opened.append(block)
-            words = []
-        else:
-            if words:
-                raise token.error(f"missing ';' after '{words[-1].text}'")
-            if not opened:
-                raise token.error("'}' closes no block")
-            opened.pop()
-            bodies.pop()
+            else:
+                if words:
+                    raise token.error(f"missing ';' after '{words[-1].text}'")
+                if not opened:
+                    raise token.error("'}' closes no block")
+                opened.pop()
+                bodies.pop()
+
+    feed(_merged(tokens, runs) if runs else tokens)
     if words:
         raise words[-1].error("missing ';' at the end of this statement")
     if opened:
@@ -300,6 +383,8 @@ class _Parser:
         self.templates: dict[str, Statement] = {}
         # the seed's `receive { parsed; updates; }` written inside a `process` block
         self.process_selections: dict[str, tuple[MessageSelection, MessageSelection]] = {}
+        # the words after the prefix of one-line static routes -> their attributes and next hop
+        self.route_tails: dict[tuple[str, ...], tuple[Attributes, bytes]] = {}
 
     def notice(self, token: Token, text: str) -> None:
         self.config.notices.append(f"{token.position}: {text}")
@@ -642,7 +727,9 @@ class _Parser:
     def static(self, n: _Neighbor, stmt: Statement) -> None:
         for child in _needs_block(stmt):
             keyword = child.keyword.text
-            if keyword == "route":
+            if isinstance(child, RouteLines):
+                self.route_lines(n, child)
+            elif keyword == "route":
                 self.route(n, child, None)
             elif keyword in ("attributes", "attribute"):
                 _no_block(child)
@@ -652,6 +739,60 @@ class _Parser:
                 n.routes.append((child.args[0], list(routes), routes.extras))
             else:
                 raise child.keyword.error("unknown static entry (route or attributes)")
+
+    def route_lines(self, n: _Neighbor, run: RouteLines) -> None:
+        """The routes of a run of one-line route statements: `route PREFIX TAIL;` with an ipv4 unicast
+        prefix and a TAIL seen before (one route, a next hop, no extras) costs a split and a few look-ups
+        (a line that differs from the one before only by its prefix, just the look-ups); any other line
+        goes through `route` (and its errors name their line and column)."""
+        tails = self.route_tails
+        octets = IPV4_OCTETS
+        ends = IPV4_ENDS
+        routes: list[Route] = []
+        known: tuple[Attributes, bytes] | None = None  # the tail of `lead PREFIX trail` lines
+        lead = trail = ""
+        for index, line in enumerate(run.lines):
+            if known is not None and line.startswith(lead) and line.endswith(trail):
+                parts = line[len(lead) : len(line) - len(trail)].split(".")
+                if len(parts) == 4:
+                    a = octets.get(parts[0])
+                    b = octets.get(parts[1])
+                    c = octets.get(parts[2])
+                    end = ends.get(parts[3])
+                    if (
+                        a is not None
+                        and b is not None
+                        and c is not None
+                        and end is not None
+                        and not 224 <= a <= 239
+                    ):
+                        d, plen, stop, host = end
+                        nlri = bytes((plen, a, b, c, d))[:stop]
+                        if host and nlri[-1] & host:
+                            nlri = nlri[:-1] + bytes((nlri[-1] & ~host & 0xFF,))
+                        routes.append(Route(IPV4_UNICAST, nlri, known[1], known[0]))
+                        continue
+            words = line[: line.rindex(";")].split()
+            tail = tuple(words[2:])
+            known = tails.get(tail)
+            found = ipv4_nlri(words[1])
+            if known is not None and found is not None:
+                routes.append(Route(IPV4_UNICAST, found, known[1], known[0]))
+                start = line.index(words[1], line.index("route") + 5)
+                lead, trail = line[:start], line[start + len(words[1]) :]
+                continue
+            known = None
+            if routes:
+                n.routes.append((run.keyword, routes, NO_EXTRAS))
+                routes = []
+            self.route(n, Statement(run.tokens(index)[:-1]), None)
+            _, learnt, extras = n.routes[-1]
+            if found is not None and len(learnt) == 1 and extras is NO_EXTRAS and "split" not in tail:
+                route = learnt[0]
+                if route.family == IPV4_UNICAST and route.next_hop is not None and not route.addpath:
+                    tails[tail] = (route.attributes, route.next_hop)
+        if routes:
+            n.routes.append((run.keyword, routes, NO_EXTRAS))
 
     def route_at_neighbor(self, n: _Neighbor, stmt: Statement) -> None:
         self.notice(stmt.keyword, "`route` belongs in a `static { }` block since ExaBGP 4")
@@ -931,7 +1072,8 @@ def resolve_program(program: str, directory: str) -> str:
 
 def parse(text: str, filename: str = "<string>") -> Config:
     """Parses configuration text; raises ConfigError."""
-    return _Parser(filename).parse(statements(tokenize(text, filename)))
+    text, runs = _route_runs(text, filename)
+    return _Parser(filename).parse(statements(tokenize(text, filename), runs))
 
 
 def load(path: str) -> Config:

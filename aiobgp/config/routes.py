@@ -630,6 +630,38 @@ def _prefixes(token: Token, path_id: int | None, split: int | None) -> tuple[int
     ]
 
 
+# --- the fast ipv4 prefix reader ----------------------------------------------------------------
+
+IPV4_OCTETS = {str(value): value for value in range(256)}
+"""The text of a decimal octet as inet_pton reads it (no sign, no leading zero) -> its value."""
+_HOST_BITS = (0x00, 0x7F, 0x3F, 0x1F, 0x0F, 0x07, 0x03, 0x01)  # host bits of a prefix's last byte
+IPV4_ENDS = {
+    f"{d}/{plen}": (d, plen, 1 + (plen + 7) // 8, _HOST_BITS[plen & 7])
+    for d in range(256)
+    for plen in range(33)
+}
+"""`d/len`, the end of an ipv4 prefix -> (d, len, length of the NLRI key, host bits of its last byte)."""
+
+
+def ipv4_nlri(text: str) -> bytes | None:
+    """The NLRI key of a unicast `a.b.c.d/len` (host bits cleared, as `parse_prefix` does), or None for
+    anything else: another form, an invalid text, or a multicast address (224/4, its own family)."""
+    parts = text.split(".")
+    if len(parts) != 4:
+        return None
+    a = IPV4_OCTETS.get(parts[0])
+    b = IPV4_OCTETS.get(parts[1])
+    c = IPV4_OCTETS.get(parts[2])
+    end = IPV4_ENDS.get(parts[3])
+    if a is None or b is None or c is None or end is None or 224 <= a <= 239:
+        return None
+    d, plen, stop, host = end
+    nlri = bytes((plen, a, b, c, d))[:stop]
+    if host and nlri[-1] & host:
+        nlri = nlri[:-1] + bytes((nlri[-1] & ~host & 0xFF,))
+    return nlri
+
+
 # --- entry points -------------------------------------------------------------------------------
 
 

@@ -8,7 +8,6 @@ backslash ending a line joins it with the next; `"..."` and `'...'` are single t
 
 from __future__ import annotations
 
-import bisect
 import re
 from typing import NamedTuple
 
@@ -40,7 +39,7 @@ class Token(NamedTuple):
 
 _SCANNER_TEMPLATE = r"""
       (?P<space>(?:[ \t\r\f\v]+|\\[ \t]*(?:\r?\n|\Z))+)
-    | (?P<newline>\n)
+    | (?P<newline>\n+)
     COMMENT
     | (?P<punct>[{};\[\](),])
     | (?P<string>"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
@@ -53,7 +52,6 @@ _SCANNER = re.compile(
 )
 _LINE_SCANNER = re.compile(_SCANNER_TEMPLATE.replace("COMMENT", "").replace("HASH", ""), re.VERBOSE)
 
-_NEWLINE = re.compile("\n")
 _PLAIN = re.compile(r"[{};\[\](),]|[^\s{};\[\](),]+")
 _SKIPPED = frozenset({"space", "newline", "comment"})
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f"}
@@ -74,20 +72,23 @@ def tokenize(text: str, filename: str = "<string>", comments: bool = True) -> li
     """All tokens of `text`; raises ConfigError on an unterminated quoted string.
 
     With `comments` false, `#` is an ordinary character (API command lines)."""
-    newlines = [match.start() for match in _NEWLINE.finditer(text)]
     tokens: list[Token] = []
     append = tokens.append
     scanner = _SCANNER if comments else _LINE_SCANNER
+    count = text.count
+    line = 0  # 0-based line number of `seen`, the start of the last token
+    seen = begins = 0  # `begins`: where the line of `seen` begins
     for match in scanner.finditer(text):
         kind = match.lastgroup
         if kind in _SKIPPED:
             continue
         start = match.start()
+        newlines = count("\n", seen, start)
         if newlines:
-            line = bisect.bisect_left(newlines, start)  # 0-based line number
-            column = start - (newlines[line - 1] if line else -1)
-        else:
-            line, column = 0, start + 1
+            line += newlines
+            begins = text.rfind("\n", seen, start) + 1
+        seen = start
+        column = start - begins + 1
         if kind == "string":
             append(Token(_unescape(match.group()[1:-1]), line + 1, column, filename, True))
         elif kind == "bad":

@@ -77,6 +77,42 @@ class AdjRibOut:
             pending[key] = held
         return True
 
+    def announce_nlris(
+        self, family: Family, nlris: Iterable[bytes], attributes: Attributes, next_hop: bytes | None
+    ) -> int:
+        """``announce`` for routes of one family and one path without a path identifier, in one pass;
+        returns how many were added or replaced."""
+        path = self._intern((attributes, next_hop))
+        table = self._routes.setdefault(family, {})
+        pending = self._pending.setdefault(family, {})
+        held_now = table.get
+        changed = 0
+        for nlri in nlris:
+            key = NO_PATH_ID + nlri
+            held = held_now(key)
+            if held is not path:
+                if key not in pending:
+                    pending[key] = held
+                table[key] = path
+                changed += 1
+        return changed
+
+    def withdraw_nlris(self, family: Family, nlris: Iterable[bytes]) -> int:
+        """``withdraw`` for routes of one family without a path identifier; returns how many were absent."""
+        table = self._routes.get(family)
+        if table is None:
+            return sum(1 for _ in nlris)
+        pending = self._pending.setdefault(family, {})
+        missing = 0
+        for nlri in nlris:
+            key = NO_PATH_ID + nlri
+            held = table.pop(key, None)
+            if held is None:
+                missing += 1
+            elif key not in pending:
+                pending[key] = held
+        return missing
+
     def withdraw_all(self) -> int:
         """Withdraw every route (``clear adj-rib out``); returns how many."""
         count = 0
@@ -144,39 +180,52 @@ class AdjRibOut:
             self._pending = {}
             for family, table in self._routes.items():
                 if family in ctx.families:
-                    plan.append(self._plan(family, ((key, _UNSENT, now) for key, now in table.items()), ctx))
+                    plan.append(self._plan(family, table, None, ctx))
                 elif table:
                     self._pending[family] = dict.fromkeys(table, _UNSENT)
         else:
             batches, self._pending = self._pending, {}
             for family, batch in batches.items():
                 if family in ctx.families:
-                    table = self._routes.get(family, {})
-                    changes = (
-                        (key, sent, table.get(key)) for key, sent in batch.items() if table.get(key) != sent
-                    )
-                    plan.append(self._plan(family, changes, ctx))
+                    plan.append(self._plan(family, self._routes.get(family, {}), batch, ctx))
                 elif batch:
                     self._pending[family] = batch
         return self._messages(plan, ctx, local_address)
 
     @staticmethod
     def _plan(
-        family: Family, changes: Iterable[tuple[bytes, Path | None, Path | None]], ctx: Negotiated
+        family: Family, table: dict[bytes, Path], pending: dict[bytes, Path | None] | None, ctx: Negotiated
     ) -> Plan:
         """Withdrawn prefixes grouped by the attributes they were sent with (None for ipv4 unicast,
-        whose withdrawals carry none), and announced prefixes grouped by path, in wire form."""
+        whose withdrawals carry none), and announced prefixes grouped by path, in wire form: for the
+        keys of ``pending`` (key -> what the peer holds) whose route changed, or for the whole table
+        when ``pending`` is None (the peer holds nothing)."""
         strip = family not in ctx.addpath_send
         classic = family == IPV4_UNICAST
         withdrawn: dict[Attributes | None, list[bytes]] = {}
         groups: dict[Path, list[bytes]] = {}
-        for key, sent, now in changes:
+        last: Path | None = None  # consecutive keys mostly share a path: its list, without a look-up
+        members: list[bytes] = []
+        held = table.get
+        for key, value in table.items() if pending is None else pending.items():
+            if pending is None:
+                sent, now = _UNSENT, value
+            else:
+                sent, now = value, held(key)
+                if now == sent:
+                    continue
             wire = key[4:] if strip else key
             if now is None:
                 attributes = None if classic or sent is None else sent[0]
                 withdrawn.setdefault(attributes, []).append(wire)
+            elif now is last:
+                members.append(wire)
             else:
-                groups.setdefault(now, []).append(wire)
+                found = groups.get(now)
+                if found is None:
+                    found = groups[now] = []
+                found.append(wire)
+                last, members = now, found
         return family, withdrawn, groups
 
     def _messages(

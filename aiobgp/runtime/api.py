@@ -7,7 +7,10 @@ Rules:
   ``route-refresh``, ``teardown``, ``flush`` and ``clear`` act on every neighbor their selectors
   match, bound or not (as ExaBGP 5 does).
 * Every command is answered ``done`` or ``error`` unless the helper turned acknowledgements off;
-  an ``error`` is also logged with its reason, and nothing else changes.
+  an ``error`` is also logged with its reason, and nothing else changes. Past the first
+  ``COMMANDS_LOGGED`` commands a read is parsed at once (``parse_lines``): runs of route lines are
+  applied in bulk and the answers of route commands are written together, in order, before
+  anything a later command of the read writes.
 * The lines of one read are all applied before any UPDATE is built: routes announced and withdrawn
   in one batch never reach the wire, and announcements are packed together.
 * Events are rendered once per helper and written without ever blocking (see ``processes``).
@@ -28,7 +31,7 @@ from typing import TYPE_CHECKING, cast
 
 from aiobgp import __version__
 from aiobgp.api import commands as cmd
-from aiobgp.api.commands import ParseError, parse_command
+from aiobgp.api.commands import ParseError, parse_command, parse_lines
 from aiobgp.api.events import PARSED, EventMode
 from aiobgp.api.json import JsonEncoder
 from aiobgp.api.selectors import select
@@ -62,6 +65,7 @@ if TYPE_CHECKING:
 log = logs.get("api")
 
 COMMANDS_LOGGED = 20  # commands of a helper logged at INFO before they are only counted
+ANSWERS_WRITE = 4096  # answers queued for a helper are written in pieces of at most this many bytes
 Encoder = JsonEncoder | TextEncoder
 
 
@@ -306,32 +310,102 @@ class Api:
 
     # --- commands ---------------------------------------------------------------------------------
     def lines(self, helper: Helper, lines: list[str]) -> None:
-        """Apply every line of one read; UPDATEs are built afterwards (see the module rules)."""
-        for raw in lines:
-            line = raw.strip()
-            if not line:
+        """Apply every line of one read; UPDATEs are built afterwards (see the module rules).
+
+        The first ``COMMANDS_LOGGED`` commands of a helper (every one at DEBUG level) are logged and
+        applied one by one; after them a read is parsed at once (``parse_lines``) and the answers to
+        its route commands are written together.
+        """
+        debug = log.isEnabledFor(logging.DEBUG)
+        i = 0
+        while i < len(lines) and (debug or self._logged.get(helper.name, 0) < COMMANDS_LOGGED):
+            self._line(helper, lines[i].strip())
+            i += 1
+        if i < len(lines):
+            self._batch(helper, lines[i:] if i else lines)
+
+    def _line(self, helper: Helper, line: str) -> None:
+        """One command, logged, applied and answered."""
+        if not line:
+            return
+        logged = self._logged.get(helper.name, 0)
+        if logged < COMMANDS_LOGGED:
+            log.info("Received command from API (%s): %s", helper.name, line)
+            self._logged[helper.name] = logged + 1
+            if logged + 1 == COMMANDS_LOGGED:
+                log.info("further commands from %s are logged at DEBUG level only", helper.name)
+        else:
+            log.debug("Received command from API (%s): %s", helper.name, line)
+        try:
+            command = parse_command(line)
+        except ParseError as error:
+            log.error("API command from %s refused: %s: %s", helper.name, error, line)
+            helper.answer(False)
+            return
+        ok = self._execute_logged(helper, command, line)
+        if ok is not None:
+            helper.answer(ok)
+
+    def _batch(self, helper: Helper, lines: list[str]) -> None:
+        """Lines parsed together; the answers of route commands are queued and written in one go, before
+        anything else is written to the helper."""
+        answers: list[str] = []
+        for item in parse_lines(lines):
+            if isinstance(item, cmd.RouteRun):
+                done = self._route_run(helper, item)
+                if helper.ack:
+                    answers.append(("done\n" if done else "error\n") * len(item.nlris))
                 continue
-            logged = self._logged.get(helper.name, 0)
-            if logged < COMMANDS_LOGGED:
-                log.info("Received command from API (%s): %s", helper.name, line)
-                self._logged[helper.name] = logged + 1
-                if logged + 1 == COMMANDS_LOGGED:
-                    log.info("further commands from %s are logged at DEBUG level only", helper.name)
-            elif log.isEnabledFor(logging.DEBUG):
-                log.debug("Received command from API (%s): %s", helper.name, line)
-            try:
-                command = parse_command(line)
-            except ParseError as error:
-                log.error("API command from %s refused: %s: %s", helper.name, error, line)
-                helper.answer(False)
+            line, command = item
+            if isinstance(command, ParseError):
+                log.error("API command from %s refused: %s: %s", helper.name, command, line)
+                if helper.ack:
+                    answers.append("error\n")
                 continue
-            try:
-                ok = self.execute(helper, command)
-            except Exception as error:  # a bug must not cost the helper its answer, nor the daemon its life
-                log.exception("API command from %s failed: %s: %s", helper.name, error, line)
-                ok = False
-            if ok is not None:
+            route = isinstance(command, (cmd.Announce, cmd.Withdraw))
+            if answers and not route:
+                _write_answers(helper, answers)  # what the command writes comes after these answers
+                answers = []
+            ok = self._execute_logged(helper, command, line)
+            if ok is None:
+                continue
+            if not route:
                 helper.answer(ok)
+            elif helper.ack:
+                answers.append("done\n" if ok else "error\n")
+        if answers:
+            _write_answers(helper, answers)
+
+    def _execute_logged(self, helper: Helper, command: cmd.Command, line: str) -> bool | None:
+        try:
+            return self.execute(helper, command)
+        except Exception as error:  # a bug must not cost the helper its answer, nor the daemon its life
+            log.exception("API command from %s failed: %s: %s", helper.name, error, line)
+            return False
+
+    def _route_run(self, helper: Helper, run: cmd.RouteRun) -> bool:
+        """``announce|withdraw route`` lines of one run: as many commands, applied at once."""
+        if run.extras is not NO_EXTRAS:  # watchdog groups: route by route
+            results = [self._execute_logged(helper, command, "") for command in run.commands()]
+            return all(results)
+        targets = self._bound(helper, run.selectors)
+        if not targets:
+            log.error(
+                "API command from %s matches no neighbor bound to it (%d commands)",
+                helper.name,
+                len(run.nlris),
+            )
+            return False
+        try:
+            for runner in targets:
+                if run.action == "announce":
+                    runner.announce_nlris(run.family, run.nlris, run.attributes, run.next_hop)
+                else:
+                    runner.withdraw_nlris(run.family, run.nlris)
+        except Exception as error:  # as _execute_logged
+            log.exception("API commands from %s failed: %s", helper.name, error)
+            return False
+        return True
 
     def _bound(self, helper: Helper, selectors: cmd.Selectors) -> list[PeerRunner]:
         bound = [r for r in self.daemon.runners if any(sub.helper is helper for sub in r.subs)]
@@ -521,3 +595,14 @@ class Api:
         if command.json:
             return [json.dumps({name: value}) for name, value in routes_json.items()]
         return out
+
+
+def _write_answers(helper: Helper, answers: list[str]) -> None:
+    """Queued answers, written in whole lines of at most ``ANSWERS_WRITE`` bytes: the helper's buffer
+    limit (``api.buffer``) is checked about as often as when they are written one by one."""
+    text = "".join(answers)
+    start = 0
+    while start < len(text):
+        end = text.rfind("\n", start, start + ANSWERS_WRITE) + 1
+        helper.write(text[start:end])
+        start = end

@@ -29,6 +29,7 @@ from aiobgp.runtime import logs, tcp
 from aiobgp.session import events as ev
 from aiobgp.session.peer import Peer, Tagged
 from aiobgp.session.settings import PeerConfig
+from aiobgp.wire.attributes import Attributes
 from aiobgp.wire.capabilities import local_capabilities
 from aiobgp.wire.constants import (
     AFI_IPV4,
@@ -213,13 +214,13 @@ class PeerRunner:
         self._counted = 0  # prefixes received when the count was last logged
         self._count_timer: asyncio.TimerHandle | None = None
         self._self_logged: set[Family] = set()
+        self._self_packed: tuple[str, bytes] | None = None  # the local address, and packed
         self._pump_scheduled = False
         self._identity: NeighborIdentity | None = None
         self.session_conn: int | None = None  # the connection of the ESTABLISHED session
         self._identity_of: str | None = None  # the local address the cached identity was made with
         self.loop = asyncio.get_running_loop()
-        for route in neighbor.routes:
-            self._add(route, neighbor.route_extras.get(route, NO_EXTRAS))
+        self._add_configured(neighbor.routes, neighbor.route_extras)
 
     # --- life -----------------------------------------------------------------------------------
     def start(self) -> None:
@@ -483,7 +484,10 @@ class PeerRunner:
     def self_address(self, family: Family) -> bytes:
         """What ``next-hop self`` means for routes of ``family`` on this session."""
         local = self.local_address or ""
-        packed = tcp.packed(local) if local else b"\x00\x00\x00\x00"
+        cached = self._self_packed
+        if cached is None or cached[0] != local:
+            cached = self._self_packed = (local, tcp.packed(local) if local else b"\x00\x00\x00\x00")
+        packed = cached[1]
         if family[0] != AFI_IPV4 and len(packed) == 4 and family not in self._self_logged:
             self._self_logged.add(family)
             log.info(
@@ -659,12 +663,45 @@ class PeerRunner:
         with that address is the same route (announcing it again sends nothing).
         """
         if route.next_hop == NEXT_HOP_SELF and self.neighbor.local_address is not None:
-            route = dataclasses.replace(route, next_hop=self.self_address(route.family))
+            route = Route(
+                route.family, route.nlri, self.self_address(route.family), route.attributes, route.addpath
+            )
         if extras.watchdog is not None:
             group = self.watchdogs.setdefault(extras.watchdog, {})
             group[route] = not extras.withdraw
         if not extras.withdraw:
             self.rib_out.announce(route)
+
+    def _add_configured(self, routes: list[Route], extras: dict[Route, RouteExtras]) -> None:
+        """``_add`` for every configured route; consecutive routes of one family and path (without
+        extras or path identifier) go to the Adj-RIB-Out together."""
+        family: Family | None = None
+        attributes: Attributes | None = None
+        next_hop: bytes | None = None
+        nlris: list[bytes] = []
+        for route in routes:
+            if route.addpath or (extras and route in extras):
+                if nlris and family is not None and attributes is not None:
+                    self._add_nlris(family, nlris, attributes, next_hop)
+                    nlris = []
+                self._add(route, extras.get(route, NO_EXTRAS))
+                continue
+            if route.attributes is not attributes or route.next_hop != next_hop or route.family != family:
+                if nlris and family is not None and attributes is not None:
+                    self._add_nlris(family, nlris, attributes, next_hop)
+                    nlris = []
+                family, attributes, next_hop = route.family, route.attributes, route.next_hop
+            nlris.append(route.nlri)
+        if nlris and family is not None and attributes is not None:
+            self._add_nlris(family, nlris, attributes, next_hop)
+
+    def _add_nlris(
+        self, family: Family, nlris: list[bytes], attributes: Attributes, next_hop: bytes | None
+    ) -> None:
+        """``_add`` for routes of one family and path, without extras or path identifier."""
+        if next_hop == NEXT_HOP_SELF and self.neighbor.local_address is not None:
+            next_hop = self.self_address(family)
+        self.rib_out.announce_nlris(family, nlris, attributes, next_hop)
 
     def reconfigure(self, neighbor: NeighborConfig) -> None:
         """A reload kept this neighbor: apply the changes of its configured routes only."""
@@ -682,6 +719,24 @@ class PeerRunner:
     def announce(self, routes: list[Route], extras: RouteExtras) -> None:
         for route in routes:
             self._add(route, extras)
+        self.schedule_pump(COALESCE)
+
+    def announce_nlris(
+        self, family: Family, nlris: list[bytes], attributes: Attributes, next_hop: bytes | None
+    ) -> None:
+        """``announce`` for many routes of one family and one attribute set, none with a watchdog."""
+        self._add_nlris(family, nlris, attributes, next_hop)
+        self.schedule_pump(COALESCE)
+
+    def withdraw_nlris(self, family: Family, nlris: list[bytes]) -> None:
+        """``withdraw`` for many routes of one family."""
+        for _ in range(self.rib_out.withdraw_nlris(family, nlris)):
+            log.info("%s: withdraw of %s: route not found", self.name, family_name(family))
+        if self.watchdogs:
+            gone = set(nlris)
+            for group in self.watchdogs.values():
+                for held in [r for r in group if r.family == family and r.nlri in gone]:
+                    del group[held]
         self.schedule_pump(COALESCE)
 
     def withdraw(self, routes: list[Route]) -> None:

@@ -28,6 +28,8 @@ from typing import Any
 import pytest
 from speaker import Speaker
 
+from aiobgp.runtime.api import COMMANDS_LOGGED
+
 # --- harness ---------------------------------------------------------------------------------------
 
 DRIVER = f"""\
@@ -430,6 +432,33 @@ def test_acks_and_their_switches(lab: Lab) -> None:
     assert len(ctl.answers()) == 7
     assert ctl.ask("enable-ack") == ["done"]
     wait_rib(rec, {"10.0.0.0/24", "10.1.0.0/24", "10.2.0.0/24"})  # applied without answers
+    assert a.stop() == 0
+
+
+def test_lines_read_together_are_answered_in_order(lab: Lab) -> None:
+    """Past the commands logged one by one, a read is parsed at once and the answers of its route
+    commands are written together: still one answer per line, before what a later command prints."""
+    ctl = lab.driver("ctl")
+    a, _b, rec = established_pair(lab, ctl.process(), api("ctl"))
+    warm = [f"announce route 10.0.{i}.0/24 next-hop self" for i in range(COMMANDS_LOGGED)]
+    ctl.send(*warm)
+    assert ctl.wait_answers(COMMANDS_LOGGED) == ["done"] * COMMANDS_LOGGED
+    ctl.send(
+        "announce route 10.1.0.0/24 next-hop self",
+        "announce route 10.1.1.0/24 next-hop self",
+        "withdraw route 10.0.0.0/24",
+        "version",
+        "announce route 10.1.2.0/33 next-hop self",
+        "bogus command",
+        "announce route 10.1.3.0/24 next-hop self",
+        "announce route 10.1.4.0/24 next-hop self",
+    )
+    answers = ctl.wait_answers(COMMANDS_LOGGED + 9)[COMMANDS_LOGGED:]
+    assert answers[:3] == ["done"] * 3
+    assert re.fullmatch(r"aiobgp \d+\.\d+\.\d+\S*", answers[3])
+    assert answers[4:] == ["done", "error", "error", "done", "done"]
+    expected = {f"10.0.{i}.0/24" for i in range(1, COMMANDS_LOGGED)}
+    wait_rib(rec, expected | {"10.1.0.0/24", "10.1.1.0/24", "10.1.3.0/24", "10.1.4.0/24"})
     assert a.stop() == 0
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from aiobgp.config.model import ConfigError
 from aiobgp.config.tokenizer import Token, tokenize, tokenize_line
@@ -120,3 +122,11 @@ def test_tokenize_line_fast_path_matches_full_scanner(line: str) -> None:
 def test_tokenize_line_with_quotes() -> None:
     tokens = tokenize_line('operational asm advisory "Thank you; {for} peering"')
     assert tokens[-1] == Token("Thank you; {for} peering", 1, 26, "<api>", True)
+
+
+@given(st.text(alphabet=" \t\r\n{};[](),#ab1.\\", max_size=300))
+def test_positions_point_at_the_tokens(text: str) -> None:
+    """Every token's line and column lead back to its text, however many lines precede it."""
+    lines = text.split("\n")
+    for token in tokenize(text):
+        assert lines[token.line - 1][token.column - 1 :].startswith(token.text)
