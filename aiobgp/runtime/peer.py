@@ -213,6 +213,8 @@ class PeerRunner:
         self._counted = 0  # prefixes received when the count was last logged
         self._count_timer: asyncio.TimerHandle | None = None
         self._self_logged: set[Family] = set()
+        self._self_of: str | None = None  # the local address ``_self_packed`` was made from
+        self._self_packed = b""
         self._pump_scheduled = False
         self._identity: NeighborIdentity | None = None
         self.session_conn: int | None = None  # the connection of the ESTABLISHED session
@@ -482,7 +484,10 @@ class PeerRunner:
     def self_address(self, family: Family) -> bytes:
         """What ``next-hop self`` means for routes of ``family`` on this session."""
         local = self.local_address or ""
-        packed = tcp.packed(local) if local else b"\x00\x00\x00\x00"
+        if local != self._self_of:  # a helper's line reaches every neighbor: parse the address once
+            self._self_of = local
+            self._self_packed = tcp.packed(local) if local else b"\x00\x00\x00\x00"
+        packed = self._self_packed
         if family[0] != AFI_IPV4 and len(packed) == 4 and family not in self._self_logged:
             self._self_logged.add(family)
             log.info(
