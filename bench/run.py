@@ -20,7 +20,7 @@ Scenarios (``--scenarios`` takes their names or numbers):
                  address pair (127.77.x.y <-> 127.78.x.y), each sent 1,000 routes (--fleet-routes)
                  by one helper's ``announce route`` lines (no neighbor selector: every neighbor);
                  timed from process start to all Established, and to BIRD holding every route of
-                 every protocol; then the sessions are kept --fleet-soak seconds (hold time 30 s)
+                 every protocol; then the sessions are kept --fleet-soak seconds (--fleet-hold, 90 s)
                  and hold-timer expiries are counted in BIRD's and the speaker's logs. ExaBGP runs
                  once, capped at --fleet-cap seconds: a run that does not finish records how far
                  it got
@@ -77,7 +77,6 @@ SETTLE = 1.0  # seconds a speaker runs before its RSS is taken as the baseline
 POLL = 0.05
 AIOBGP_ENV: dict[str, str] = {}  # --aiobgp-env NAME=VALUE
 DROPPED = "does not read its input"  # aiobgp's log line when it starts dropping a helper's events
-FLEET_HOLD = 30  # hold time of scenario 8's sessions (keepalives every 10 s)
 FLEET_POLL = 1.0  # seconds between birdc polls in scenario 8 (each lists 1,000 protocols)
 
 
@@ -373,7 +372,9 @@ def _gobgp_rib_count(gobgp: GoBgp) -> int:
 
 
 @contextmanager
-def start_peer(table: str, n: int, work: Path, speaker_ip: str, peer_ip: str) -> Iterator[Peer]:
+def start_peer(
+    table: str, n: int, work: Path, speaker_ip: str, peer_ip: str, fleet_hold: int = 90
+) -> Iterator[Peer]:
     """Start the peer for ``table`` with ``n`` prefixes loaded and its session to the speaker disabled."""
     common: dict[str, Any] = dict(
         local_ip=peer_ip, peer_ip=speaker_ip, local_as=PEER_AS, peer_as=SPEAKER_AS, passive=True
@@ -385,7 +386,7 @@ def start_peer(table: str, n: int, work: Path, speaker_ip: str, peer_ip: str) ->
     elif table == "fleet":
         speaker_ips, peer_ips = fleet_addresses(n)
         del common["local_ip"], common["peer_ip"]
-        common["hold"] = FLEET_HOLD
+        common["hold"] = fleet_hold
         daemon = BirdFleet(workdir=work / "bird", local_ips=peer_ips, peer_ips=speaker_ips, **common)
         speaker_ip, peer_ip = f"{speaker_ips[0]}...{speaker_ips[-1]}", f"{peer_ips[0]}...{peer_ips[-1]}"
     else:
@@ -434,6 +435,7 @@ class Context:
     fleet_routes: int = 1_000
     fleet_soak: float = 35.0
     fleet_cap: float = 900.0
+    fleet_hold: int = 90
     profile: Path | None = None
     count: int = 0
 
@@ -608,11 +610,11 @@ def fleet_addresses(peers: int) -> tuple[list[str], list[str]]:
     return [f"127.77.{a}.{b}" for a, b in pairs], [f"127.78.{a}.{b}" for a, b in pairs]
 
 
-def fleet_config(peers: int, announcer: list[str]) -> str:
+def fleet_config(peers: int, announcer: list[str], hold: int) -> str:
     """One helper, one template with everything the neighbors share, and one short block per peer."""
     template = (
         "template {\n  neighbor fleet {\n"
-        f"    local-as {SPEAKER_AS};\n    peer-as {PEER_AS};\n    hold-time {FLEET_HOLD};\n"
+        f"    local-as {SPEAKER_AS};\n    peer-as {PEER_AS};\n    hold-time {hold};\n"
         "    family { ipv4 unicast; }\n    api { processes [ announcer ]; }\n  }\n}\n"
     )
     neighbors = "".join(
@@ -633,7 +635,11 @@ def _all_up_at(bird_log: str) -> float:
     return max(_stamp(stamp) for stamp in first.values())
 
 
-_HOLD_SENT = re.compile(r"NOTIFICATION sent to \S+: 4/0|hold timer expired", re.I)
+# The speaker's own hold timer expired: the NOTIFICATION 4/0 it sent, as each one logs it.
+_HOLD_SENT = {
+    "aiobgp": re.compile(r"NOTIFICATION sent to \S+: 4/0"),
+    "exabgp": re.compile(r"^(?!.*receiv).*hold timer expired", re.I),
+}
 
 
 def fleet(ctx: Context, scenario: Scenario, speaker_name: str, peers: int) -> Run:
@@ -654,7 +660,7 @@ def fleet(ctx: Context, scenario: Scenario, speaker_name: str, peers: int) -> Ru
     argv = [sys.executable, str(ANNOUNCER), str(routes), "--go", str(go), "--stamp", str(stamp)]
     if speaker_name == "exabgp" and ctx.exabgp_ack:
         argv.append("--drain")
-    speaker = Speaker(speaker_name, work, fleet_config(peers, argv), profile=ctx.profile)
+    speaker = Speaker(speaker_name, work, fleet_config(peers, argv, ctx.fleet_hold), profile=ctx.profile)
     timeout = ctx.timeout if speaker_name == "aiobgp" else min(ctx.timeout, ctx.fleet_cap)
     expiries = bird.hold_timer_expiries()
     seen = {"up": 0, "routes": 0}
@@ -713,7 +719,9 @@ def fleet(ctx: Context, scenario: Scenario, speaker_name: str, peers: int) -> Ru
         except PeerError as error:
             print(f"      warning: {str(error).splitlines()[0]}", flush=True)
     run.hold_timer_expiries = bird.hold_timer_expiries() - expiries
-    run.speaker_hold_expiries = sum(1 for line in run_log.splitlines() if _HOLD_SENT.search(line))
+    run.speaker_hold_expiries = sum(
+        1 for line in run_log.splitlines() if _HOLD_SENT[speaker_name].search(line)
+    )
     return run
 
 
@@ -939,7 +947,7 @@ def print_notes(rows: list[Row], failed: list[Run], args: argparse.Namespace, wi
     if "peers" in names:
         notes.append(
             f"scenario 8: N is peers x routes per peer; time: process start -> BIRD holds every route "
-            f"of every protocol; hold time {FLEET_HOLD} s, sessions kept {args.fleet_soak:.0f} s after "
+            f"of every protocol; hold time {args.fleet_hold} s, sessions kept {args.fleet_soak:.0f} s after "
             f"delivery; ExaBGP capped at {args.fleet_cap:.0f} s."
         )
         for row in rows:
@@ -1028,6 +1036,9 @@ def main() -> int:
         "--fleet-soak", type=float, default=35.0, help="seconds scenario 8 keeps the sessions after delivery"
     )
     parser.add_argument(
+        "--fleet-hold", type=int, default=90, help="hold time of scenario 8's sessions, both sides (90)"
+    )
+    parser.add_argument(
         "--fleet-cap", type=float, default=900.0, help="seconds ExaBGP gets in scenario 8 (900)"
     )
     parser.add_argument("--keep", action="store_true", help="keep the work directory (configs, logs)")
@@ -1056,7 +1067,7 @@ def main() -> int:
             work = Path(tmp, f"g{index}")
             work.mkdir()
             print(f"\n== {', '.join(f'{s.number} {s.name}' for s in members)}: N={n:,}", flush=True)
-            with start_peer(table, n, work, speaker_ip, peer_ip) as peer:
+            with start_peer(table, n, work, speaker_ip, peer_ip, args.fleet_hold) as peer:
                 ctx = Context(
                     peer,
                     speaker_ip,
@@ -1067,6 +1078,7 @@ def main() -> int:
                     args.fleet_routes,
                     args.fleet_soak,
                     args.fleet_cap,
+                    args.fleet_hold,
                 )
                 for scenario in members:
                     rows.append(
