@@ -26,8 +26,9 @@ Scenarios (``--scenarios`` takes their names or numbers):
                  it got
   9 ipv6-receive receive a realistic IPv6 table (/48s, the attribute sets of scenario 1) from
                  BIRD over MP-BGP, every prefix to the JSON helper: session up -> ipv6 End-of-RIB
- 10 ipv6-announce a helper writes N ``announce route P::/48 next-hop self`` lines: first line
-                 written -> BIRD holds all N
+ 10 ipv6-announce a helper writes N ``announce route P::/48 next-hop ::ffff:SPEAKER`` lines
+                 (the IPv4-mapped address aiobgp's ``next-hop self`` stands for on an IPv4 session:
+                 ExaBGP 5.0.15 refuses ``self`` there): first line written -> BIRD holds all N
 
 Each size runs aiobgp and ExaBGP alternately (A B A B ...): 3 pairs up to 100k, 1 pair above
 (``--pairs``); scenario 8's N is a number of peers, run once per speaker. ExaBGP comes from
@@ -554,7 +555,9 @@ def announce(ctx: Context, scenario: Scenario, speaker_name: str, n: int) -> Run
     go, stamp = work / "go", work / "stamp.json"
     argv = [sys.executable, str(ANNOUNCER), str(n), "--go", str(go), "--stamp", str(stamp)]
     if scenario.family == "ipv6":
-        argv.append("--ipv6")
+        # ExaBGP 5.0.15 refuses next-hop self on an IPv6 route over an IPv4 session: both speakers
+        # get the address aiobgp's next-hop self stands for there, written out
+        argv += ["--ipv6", "--next-hop", f"::ffff:{ctx.speaker_ip}"]
     if speaker_name == "exabgp" and ctx.exabgp_ack:
         argv.append("--drain")  # ExaBGP blocks on a helper that leaves its acknowledgements unread
     config = process_block("announcer", argv) + neighbor_block(
@@ -1041,6 +1044,12 @@ def main() -> int:
     parser.add_argument(
         "--fleet-cap", type=float, default=900.0, help="seconds ExaBGP gets in scenario 8 (900)"
     )
+    parser.add_argument(
+        "--loopback",
+        type=int,
+        default=88,
+        help="scenarios 1-7, 9, 10 use 127.L.G.1 (speaker) and 127.L.G.2 (peer), G per group (88)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the work directory (configs, logs)")
     parser.add_argument("--timeout", type=float, default=1200, help="seconds one run may take")
     args = parser.parse_args()
@@ -1062,7 +1071,7 @@ def main() -> int:
     groups = sorted({(s.table, n) for s, n in todo}, key=lambda g: (tables_order.index(g[0]), g[1]))
     with workspace(args.keep) as tmp:
         for index, (table, n) in enumerate(groups):
-            speaker_ip, peer_ip = f"127.88.{index}.1", f"127.88.{index}.2"
+            speaker_ip, peer_ip = f"127.{args.loopback}.{index}.1", f"127.{args.loopback}.{index}.2"
             members = [s for s, size in todo if s.table == table and size == n]
             work = Path(tmp, f"g{index}")
             work.mkdir()

@@ -1,12 +1,13 @@
 """Benchmark helper: writes N ``announce route P next-hop self`` lines to stdout (stdlib only).
 
-    announcer.py N --go FILE --stamp FILE [--base 20.0.0.0] [--ipv6] [--chunk 1000] [--drain]
+    announcer.py N --go FILE --stamp FILE [--base 20.0.0.0] [--ipv6] [--next-hop self]
+                 [--chunk 1000] [--drain]
 
 Waits until the file ``--go`` exists, notes the time in ``--stamp`` (JSON: start, then written once
-every line is out), writes N consecutive /24s from ``--base`` (127/8 skipped), or with ``--ipv6``
-N consecutive /48s from 2a01::/48, then idles until its parent exits. It never reads its stdin,
-unless ``--drain`` (a thread that discards what arrives: ExaBGP blocks once a helper leaves 64 KiB
-of acknowledgements unread).
+every line is out), writes N consecutive /24s from ``--base`` (127/8 skipped), or with ``--ipv6`` N
+consecutive /48s from 2a01::/48, all with ``next-hop`` ``--next-hop`` (``self``), then idles until
+its parent exits. It never reads its stdin, unless ``--drain`` (a thread that discards what arrives:
+ExaBGP blocks once a helper leaves 64 KiB of acknowledgements unread).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ def main() -> int:
     parser.add_argument("--stamp", required=True)
     parser.add_argument("--base", default="20.0.0.0")
     parser.add_argument("--ipv6", action="store_true", help="IPv6 /48s from 2a01::/48")
+    parser.add_argument("--next-hop", default="self", help="what follows next-hop (default self)")
     parser.add_argument("--chunk", type=int, default=1000, help="lines per write")
     parser.add_argument("--drain", action="store_true", help="read and discard stdin")
     args = parser.parse_args()
@@ -60,12 +62,13 @@ def main() -> int:
     lines: list[str] = []
     for index in range(args.count):
         if args.ipv6:
-            lines.append(f"announce route {_prefix6(index)} next-hop self\n")
+            lines.append(f"announce route {_prefix6(index)} next-hop {args.next_hop}\n")
         else:
             if network >> 16 == 127:
                 network = 128 << 16
             lines.append(
-                f"announce route {network >> 16}.{(network >> 8) & 255}.{network & 255}.0/24 next-hop self\n"
+                f"announce route {network >> 16}.{(network >> 8) & 255}.{network & 255}.0/24 "
+                f"next-hop {args.next_hop}\n"
             )
             network += 1
         if len(lines) >= args.chunk:
