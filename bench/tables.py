@@ -236,11 +236,6 @@ def realistic6(count: int, seed: int = 1) -> list[Run]:
     return realistic(count, seed, source=prefixes6())
 
 
-def uniform6(count: int, base: int = 0x2A01 << 112) -> list[str]:
-    """``count`` consecutive /48s from ``base`` (2a01::/48), as text."""
-    return [prefix6_text(base + (i << 80), 48) for i in range(count)]
-
-
 def uniform(count: int, base: int = 10 << 24) -> list[str]:
     """``count`` consecutive /24s from ``base``, skipping 127/8."""
     out: list[str] = []
