@@ -16,12 +16,26 @@ Scenarios (``--scenarios`` takes their names or numbers):
                  lines, never reading its stdin: first line written -> BIRD holds all N
   6 adj-rib-out  bytes per route of the Adj-RIB-Out holding those N routes (RSS after - before)
   7 static       a configuration with N static routes: process start -> BIRD holds all N
+  8 peers        N peers (default 1,000) in one speaker, each a BIRD protocol on its own loopback
+                 address pair (127.77.x.y <-> 127.78.x.y), each sent 1,000 routes (--fleet-routes)
+                 by one helper's ``announce route`` lines (no neighbor selector: every neighbor);
+                 timed from process start to all Established, and to BIRD holding every route of
+                 every protocol; then the sessions are kept --fleet-soak seconds (--fleet-hold, 90 s)
+                 and hold-timer expiries are counted in BIRD's and the speaker's logs. ExaBGP runs
+                 once, capped at --fleet-cap seconds: a run that does not finish records how far
+                 it got
+  9 ipv6-receive receive a realistic IPv6 table (/48s, the attribute sets of scenario 1) from
+                 BIRD over MP-BGP, every prefix to the JSON helper: session up -> ipv6 End-of-RIB
+ 10 ipv6-announce a helper writes N ``announce route P::/48 next-hop ::ffff:SPEAKER`` lines
+                 (the IPv4-mapped address aiobgp's ``next-hop self`` stands for on an IPv4 session:
+                 ExaBGP 5.0.15 refuses ``self`` there): first line written -> BIRD holds all N
 
 Each size runs aiobgp and ExaBGP alternately (A B A B ...): 3 pairs up to 100k, 1 pair above
-(``--pairs``). ExaBGP comes from ``.oracle`` (``make oracle``). The table shows medians, peak RSS
-(VmHWM) of the speaker process and the aiobgp/ExaBGP ratio of the rates (of bytes per route for
-scenario 6). Every run is appended as one JSON line to bench/results/bench.jsonl; ``--profile``
-adds one aiobgp run per scenario under cProfile and keeps bench/results/profile-<scenario>.txt.
+(``--pairs``); scenario 8's N is a number of peers, run once per speaker. ExaBGP comes from
+``.oracle`` (``make oracle``). The table shows medians, peak RSS (VmHWM) of the speaker process and
+the aiobgp/ExaBGP ratio of the rates (of bytes per route for scenario 6). Every run is appended as
+one JSON line to bench/results/bench.jsonl; ``--profile`` adds one aiobgp run per scenario under
+cProfile and keeps bench/results/profile-<scenario>.txt.
 """
 
 from __future__ import annotations
@@ -51,7 +65,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(BENCH))
 
 import tables  # noqa: E402
-from interop.peers import Bird, GoBgp, PeerDaemon, PeerError  # noqa: E402
+from interop.peers import Bird, BirdFleet, GoBgp, PeerDaemon, PeerError  # noqa: E402
 
 ORACLE = ROOT / ".oracle" / "bin" / "exabgp"
 RESULTS = BENCH / "results"
@@ -64,6 +78,7 @@ SETTLE = 1.0  # seconds a speaker runs before its RSS is taken as the baseline
 POLL = 0.05
 AIOBGP_ENV: dict[str, str] = {}  # --aiobgp-env NAME=VALUE
 DROPPED = "does not read its input"  # aiobgp's log line when it starts dropping a helper's events
+FLEET_POLL = 1.0  # seconds between birdc polls in scenario 8 (each lists 1,000 protocols)
 
 
 class RunFailed(RuntimeError):
@@ -84,9 +99,11 @@ class Scenario:
     number: int
     name: str
     title: str
-    table: str  # what the peer originates: "realistic", "uniform", "gobgp" or "empty"
+    table: str  # what the peer originates: "realistic", "uniform", "gobgp", "realistic6", "empty",
+    # "empty6", or "fleet" (scenario 8: N BIRD protocols, nothing originated)
     sizes: tuple[int, ...]
     memory: bool = False  # the ratio compares bytes per route, not rates
+    family: str = "ipv4"
 
 
 SCENARIOS = (
@@ -101,8 +118,26 @@ SCENARIOS = (
         6, "adj-rib-out", "Adj-RIB-Out holding the announced routes", "empty", (1_000_000,), memory=True
     ),
     Scenario(7, "static", "N static routes: start -> BIRD holds all", "empty", (1_000_000,)),
+    Scenario(8, "peers", "N peers each sent 1,000 routes: start -> all delivered", "fleet", (1_000,)),
+    Scenario(
+        9,
+        "ipv6-receive",
+        "realistic IPv6 /48s from BIRD -> JSON helper",
+        "realistic6",
+        (250_000,),
+        family="ipv6",
+    ),
+    Scenario(
+        10,
+        "ipv6-announce",
+        "helper announce IPv6 /48 lines -> BIRD holds all",
+        "empty6",
+        (250_000,),
+        family="ipv6",
+    ),
 )
 QUICK = 20_000
+QUICK_PEERS = 100
 
 
 @dataclass
@@ -117,7 +152,10 @@ class Run:
     rss_before_kib: int = 0
     rss_after_kib: int = 0
     cpu_s: float = 0.0
-    hold_timer_expiries: int = 0
+    hold_timer_expiries: int = 0  # seen by the peer
+    speaker_hold_expiries: int = 0  # NOTIFICATIONs 4/0 the speaker logged (scenario 8)
+    established_s: float = 0.0  # scenario 8: process start -> every session Established
+    peers: int = 0  # scenario 8: sessions (n is then every route of every session)
     notes: list[str] = field(default_factory=list)
     error: str = ""
 
@@ -177,7 +215,8 @@ class Speaker:
     def start(self) -> None:
         env = dict(os.environ, **self.env)
         if self.name == "aiobgp":
-            env.update(exabgp_log_level="INFO", exabgp_log_short="false", **AIOBGP_ENV)
+            env.update(exabgp_log_level="INFO", exabgp_log_short="false")
+            env.update(AIOBGP_ENV)  # may override the log level
             command = [sys.executable, "-m", "aiobgp", str(self.conf)]
             if self.profile is not None:
                 command[1:1] = ["-m", "cProfile", "-o", str(self.profile)]
@@ -217,11 +256,11 @@ class Speaker:
         return run
 
 
-def neighbor_block(speaker_ip: str, peer_ip: str, body: str = "") -> str:
+def neighbor_block(speaker_ip: str, peer_ip: str, body: str = "", family: str = "ipv4") -> str:
     return (
         f"neighbor {peer_ip} {{\n  router-id {speaker_ip};\n  local-address {speaker_ip};\n"
         f"  local-as {SPEAKER_AS};\n  peer-as {PEER_AS};\n  hold-time 90;\n"
-        f"  family {{ ipv4 unicast; }}\n{body}}}\n"
+        f"  family {{ {family} unicast; }}\n{body}}}\n"
     )
 
 
@@ -235,8 +274,10 @@ def wait(
     timeout: float,
     alive: Callable[[], None],
     progress: Callable[[], str] | None = None,
+    interval: float = POLL,
 ) -> None:
-    """Poll ``check`` until true; print ``progress()`` every few seconds; raise on timeout."""
+    """Poll ``check`` every ``interval`` until true; print ``progress()`` every few seconds; raise
+    on timeout."""
     start = time.monotonic()
     shown = start
     while not check():
@@ -247,7 +288,7 @@ def wait(
         if progress is not None and now - shown >= 5:
             shown = now
             print(f"      ... {now - start:5.0f} s  {progress()}", flush=True)
-        time.sleep(POLL)
+        time.sleep(interval)
 
 
 def read_json(path: Path) -> dict[str, float]:
@@ -264,9 +305,10 @@ def read_json(path: Path) -> dict[str, float]:
 class Peer:
     """The real peer of a group of scenarios: BIRD or GoBGP, with its table loaded, session disabled."""
 
-    def __init__(self, daemon: PeerDaemon, speaker_ip: str) -> None:
+    def __init__(self, daemon: PeerDaemon, speaker_ip: str, family: str = "ipv4") -> None:
         self.daemon = daemon
         self.speaker_ip = speaker_ip
+        self.family = family
 
     def enable(self) -> None:
         if isinstance(self.daemon, Bird):
@@ -282,7 +324,7 @@ class Peer:
         self.daemon.wait_for(lambda: not self.daemon.is_established(), 60, "session down")
 
     def received(self) -> int:
-        return self.daemon.received_count("ipv4")
+        return self.daemon.received_count(self.family)
 
 
 def table_file(kind: str, n: int, fmt: str, next_hop: str = "") -> Path:
@@ -295,6 +337,8 @@ def table_file(kind: str, n: int, fmt: str, next_hop: str = "") -> Path:
     partial = path.with_suffix(".partial")
     if kind == "uniform":
         tables.write_bird_uniform(partial, tables.uniform(n))
+    elif kind == "realistic6":
+        tables.write_bird(partial, tables.realistic6(n), ipv6=True)
     elif fmt == "bird":
         tables.write_bird(partial, tables.realistic(n))
     else:
@@ -329,38 +373,49 @@ def _gobgp_rib_count(gobgp: GoBgp) -> int:
 
 
 @contextmanager
-def start_peer(table: str, n: int, work: Path, speaker_ip: str, peer_ip: str) -> Iterator[Peer]:
+def start_peer(
+    table: str, n: int, work: Path, speaker_ip: str, peer_ip: str, fleet_hold: int = 90
+) -> Iterator[Peer]:
     """Start the peer for ``table`` with ``n`` prefixes loaded and its session to the speaker disabled."""
     common: dict[str, Any] = dict(
         local_ip=peer_ip, peer_ip=speaker_ip, local_as=PEER_AS, peer_as=SPEAKER_AS, passive=True
     )
     daemon: PeerDaemon
+    originated = n if table in ("realistic", "uniform", "gobgp", "realistic6") else 0
     if table == "gobgp":
         daemon = GoBgp(workdir=work / "gobgp", ready_timeout=60, **common)
+    elif table == "fleet":
+        speaker_ips, peer_ips = fleet_addresses(n)
+        del common["local_ip"], common["peer_ip"]
+        common["hold"] = fleet_hold
+        daemon = BirdFleet(workdir=work / "bird", local_ips=peer_ips, peer_ips=speaker_ips, **common)
+        speaker_ip, peer_ip = f"{speaker_ips[0]}...{speaker_ips[-1]}", f"{peer_ips[0]}...{peer_ips[-1]}"
     else:
-        routes_file = table_file(table, n, "bird") if table != "empty" else None
+        ipv6 = table.endswith("6")
+        routes_file = table_file(table, n, "bird") if originated else None
         daemon = Bird(
             workdir=work / "bird",
-            routes_file=routes_file,
+            routes_file=None if ipv6 else routes_file,
+            routes_file6=routes_file if ipv6 else None,
+            ipv6=ipv6,
             extra="  disabled;\n",
             ready_timeout=600,
             **common,
         )
-    print(
-        f"  starting {daemon.kind} on {peer_ip} with {n if table != 'empty' else 0:,} routes ...", flush=True
-    )
+    sessions = f" ({n:,} BGP protocols)" if table == "fleet" else ""
+    print(f"  starting {daemon.kind}{sessions} on {peer_ip} with {originated:,} routes ...", flush=True)
     started = time.monotonic()
     try:
         daemon.start()
         if isinstance(daemon, GoBgp):
             daemon.cli("neighbor", speaker_ip, "disable")
             gobgp_inject(daemon, table_file("realistic", n, "mrt", peer_ip), n)
-        elif table != "empty":
+        elif originated:
             daemon.wait_for(
                 lambda: f"{n} of {n} routes" in daemon.cli("show", "route", "count"), 900, "routes"
             )
         print(f"  {daemon.kind} ready in {time.monotonic() - started:.1f} s", flush=True)
-        yield Peer(daemon, speaker_ip)
+        yield Peer(daemon, speaker_ip, "ipv6" if table.endswith("6") else "ipv4")
     finally:
         daemon.stop()
 
@@ -378,6 +433,10 @@ class Context:
     work: Path
     timeout: float
     exabgp_ack: bool
+    fleet_routes: int = 1_000
+    fleet_soak: float = 35.0
+    fleet_cap: float = 900.0
+    fleet_hold: int = 90
     profile: Path | None = None
     count: int = 0
 
@@ -397,7 +456,7 @@ def receive(ctx: Context, scenario: Scenario, speaker_name: str, n: int) -> Run:
     body = ""
     config = ""
     if helper:
-        argv = [sys.executable, str(COUNTER), str(result)]
+        argv = [sys.executable, str(COUNTER), str(result), "--family", scenario.family]
         if scenario.table == "gobgp":
             argv += ["--target", str(n)]
         config = process_block("counter", argv)
@@ -405,9 +464,8 @@ def receive(ctx: Context, scenario: Scenario, speaker_name: str, n: int) -> Run:
             "  api {\n    processes [ counter ];\n    neighbor-changes;\n"
             "    receive { parsed; update; }\n  }\n"
         )
-    speaker = Speaker(
-        speaker_name, work, config + neighbor_block(ctx.speaker_ip, ctx.peer_ip, body), profile=ctx.profile
-    )
+    neighbor = neighbor_block(ctx.speaker_ip, ctx.peer_ip, body, scenario.family)
+    speaker = Speaker(speaker_name, work, config + neighbor, profile=ctx.profile)
     expiries = ctx.peer.daemon.hold_timer_expiries()
     speaker.start()
     try:
@@ -491,15 +549,19 @@ def _wait_bird_holds(ctx: Context, speaker: Speaker, n: int) -> float:
 
 
 def announce(ctx: Context, scenario: Scenario, speaker_name: str, n: int) -> Run:
-    """Scenarios 5-6: a helper writes N announce lines once the session is up; timed from its first
-    line to the peer holding all N; RSS before the first line and once the peer holds them."""
-    work = ctx.workdir(f"announce-{speaker_name}")
+    """Scenarios 5, 6 and 10: a helper writes N announce lines once the session is up; timed from
+    its first line to the peer holding all N; RSS before the first line and once the peer holds them."""
+    work = ctx.workdir(f"{scenario.name}-{speaker_name}")
     go, stamp = work / "go", work / "stamp.json"
     argv = [sys.executable, str(ANNOUNCER), str(n), "--go", str(go), "--stamp", str(stamp)]
+    if scenario.family == "ipv6":
+        # ExaBGP 5.0.15 refuses next-hop self on an IPv6 route over an IPv4 session: both speakers
+        # get the address aiobgp's next-hop self stands for there, written out
+        argv += ["--ipv6", "--next-hop", f"::ffff:{ctx.speaker_ip}"]
     if speaker_name == "exabgp" and ctx.exabgp_ack:
         argv.append("--drain")  # ExaBGP blocks on a helper that leaves its acknowledgements unread
     config = process_block("announcer", argv) + neighbor_block(
-        ctx.speaker_ip, ctx.peer_ip, "  api {\n    processes [ announcer ];\n  }\n"
+        ctx.speaker_ip, ctx.peer_ip, "  api {\n    processes [ announcer ];\n  }\n", scenario.family
     )
     env = {"exabgp_api_ack": "false"} if speaker_name == "exabgp" and not ctx.exabgp_ack else {}
     speaker = Speaker(speaker_name, work, config, profile=ctx.profile, env=env)
@@ -515,7 +577,8 @@ def announce(ctx: Context, scenario: Scenario, speaker_name: str, n: int) -> Run
         end = _wait_bird_holds(ctx, speaker, n)
         seconds = end - read_json(stamp)["start"]
         time.sleep(1.0)
-        run = Run(speaker_name, "announce", n, seconds, 0, before, proc_status(speaker.pid, "VmRSS"))
+        name = "announce" if scenario.name == "adj-rib-out" else scenario.name
+        run = Run(speaker_name, name, n, seconds, 0, before, proc_status(speaker.pid, "VmRSS"))
         speaker.finish(run)
     finally:
         speaker.stop()
@@ -544,6 +607,127 @@ def static(ctx: Context, scenario: Scenario, speaker_name: str, n: int) -> Run:
     return run
 
 
+def fleet_addresses(peers: int) -> tuple[list[str], list[str]]:
+    """(speaker addresses 127.77.x.y, BIRD addresses 127.78.x.y) of scenario 8, one pair per peer."""
+    pairs = [(k // 250, k % 250 + 1) for k in range(peers)]
+    return [f"127.77.{a}.{b}" for a, b in pairs], [f"127.78.{a}.{b}" for a, b in pairs]
+
+
+def fleet_config(peers: int, announcer: list[str], hold: int) -> str:
+    """One helper, one template with everything the neighbors share, and one short block per peer."""
+    template = (
+        "template {\n  neighbor fleet {\n"
+        f"    local-as {SPEAKER_AS};\n    peer-as {PEER_AS};\n    hold-time {hold};\n"
+        "    family { ipv4 unicast; }\n    api { processes [ announcer ]; }\n  }\n}\n"
+    )
+    neighbors = "".join(
+        f"neighbor {peer} {{\n  inherit fleet;\n  router-id {local};\n  local-address {local};\n}}\n"
+        for local, peer in zip(*fleet_addresses(peers), strict=True)
+    )
+    return process_block("announcer", announcer) + template + neighbors
+
+
+_BIRD_UP = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+) <\w+> (p\d+): BGP session established$", re.M)
+
+
+def _all_up_at(bird_log: str) -> float:
+    """When the last protocol of a fleet came up, by BIRD's own log (a busy BIRD answers birdc late)."""
+    first: dict[str, str] = {}
+    for stamp, name in _BIRD_UP.findall(bird_log):
+        first.setdefault(name, stamp)
+    return max(_stamp(stamp) for stamp in first.values())
+
+
+# The speaker's own hold timer expired: the NOTIFICATION 4/0 it sent, as each one logs it.
+_HOLD_SENT = {
+    "aiobgp": re.compile(r"NOTIFICATION sent to \S+: 4/0"),
+    "exabgp": re.compile(r"^(?!.*receiv).*hold timer expired", re.I),
+}
+
+
+def fleet(ctx: Context, scenario: Scenario, speaker_name: str, peers: int) -> Run:
+    """Scenario 8: ``peers`` sessions, each sent ``ctx.fleet_routes`` routes by one helper's lines
+    (written at once: routes wait in each neighbor's Adj-RIB-Out until its session is up).
+
+    Timed from process start to every BIRD protocol Established, and to BIRD holding every route of
+    every protocol; the sessions are then kept ``ctx.fleet_soak`` seconds. ExaBGP gets at most
+    ``ctx.fleet_cap`` seconds; the failure then says how far it got.
+    """
+    bird = ctx.peer.daemon
+    assert isinstance(bird, BirdFleet)
+    routes = ctx.fleet_routes
+    total = peers * routes
+    work = ctx.workdir(f"peers-{speaker_name}")
+    go, stamp = work / "go", work / "stamp.json"
+    go.touch()
+    argv = [sys.executable, str(ANNOUNCER), str(routes), "--go", str(go), "--stamp", str(stamp)]
+    if speaker_name == "exabgp" and ctx.exabgp_ack:
+        argv.append("--drain")
+    speaker = Speaker(speaker_name, work, fleet_config(peers, argv, ctx.fleet_hold), profile=ctx.profile)
+    timeout = ctx.timeout if speaker_name == "aiobgp" else min(ctx.timeout, ctx.fleet_cap)
+    expiries = bird.hold_timer_expiries()
+    seen = {"up": 0, "routes": 0}
+
+    def all_up() -> bool:
+        seen["up"] = bird.established_count()
+        return seen["up"] >= peers
+
+    def all_routes() -> bool:
+        seen["routes"] = bird.total_routes()
+        return seen["routes"] >= total
+
+    def progress() -> str:
+        return f"{seen['up']:,}/{peers:,} Established, BIRD holds {seen['routes']:,}/{total:,} routes"
+
+    log_offset = len(bird.log())
+    start = time.time()
+    speaker.start()
+    try:
+        try:
+            wait("every session Established", all_up, timeout, speaker.check, progress, FLEET_POLL)
+            established = _all_up_at(bird.log()[log_offset:]) - start
+            wait(
+                "every route at BIRD", all_routes, timeout - established, speaker.check, progress, FLEET_POLL
+            )
+        except RunFailed as failure:
+            raise RunFailed(f"{failure}: {progress()}") from None
+        seconds = time.time() - start
+        counts = bird.received_counts()
+        short = sorted(name for name in bird.names if counts.get(name) != routes)
+        if short:
+            raise RunFailed(f"{len(short)} protocols do not hold {routes} routes: {short[:5]}")
+        run = speaker.finish(Run(speaker_name, scenario.name, total, seconds, 0, peers=peers))
+        run.established_s = established
+        cpu = run.cpu_s
+        print(
+            f"      all delivered after {seconds:.1f} s; keeping the sessions {ctx.fleet_soak:.0f} s",
+            flush=True,
+        )
+        end = time.monotonic() + ctx.fleet_soak
+        while time.monotonic() < end:
+            speaker.check()
+            time.sleep(FLEET_POLL)
+        up = bird.established_count()
+        run.notes.append(
+            f"{up}/{peers} Established {ctx.fleet_soak:.0f} s later, CPU "
+            f"{cpu_seconds(speaker.pid) - cpu:.2f} s meanwhile; BIRD CPU {cpu_seconds(bird.pid or 0):.1f} s"
+        )
+        if up != peers:
+            raise RunFailed(f"only {up}/{peers} sessions Established {ctx.fleet_soak:.0f} s after delivery")
+    finally:
+        speaker.stop()
+        run_log = speaker.log.read_text(errors="replace")
+        try:
+            bird.wait_for(lambda: bird.total_routes() == 0, 300, "every route withdrawn")
+        except PeerError as error:
+            print(f"      warning: {str(error).splitlines()[0]}", flush=True)
+    run.hold_timer_expiries = bird.hold_timer_expiries() - expiries
+    run.speaker_hold_expiries = sum(
+        1 for line in run_log.splitlines() if _HOLD_SENT[speaker_name].search(line)
+    )
+    return run
+
+
 RUNNERS: dict[str, Callable[[Context, Scenario, str, int], Run]] = {
     "realistic": receive,
     "gobgp": receive,
@@ -552,6 +736,9 @@ RUNNERS: dict[str, Callable[[Context, Scenario, str, int], Run]] = {
     "announce": announce,
     "adj-rib-out": announce,
     "static": static,
+    "peers": fleet,
+    "ipv6-receive": receive,
+    "ipv6-announce": announce,
 }
 
 
@@ -593,7 +780,10 @@ class Row:
     with_exabgp: bool = True
 
     def cells(self) -> list[str]:
-        cells = [f"{self.scenario.number} {self.scenario.name}", _n(self.n, self.exabgp)]
+        cells = [
+            f"{self.scenario.number} {self.scenario.name}",
+            _n(self.n, self.exabgp, self.aiobgp + self.exabgp),
+        ]
         for runs, ran in ((self.aiobgp, True), (self.exabgp, self.with_exabgp)):
             if not runs:
                 cells += ["failed" if ran else "-", "-", "-", "-"]
@@ -618,7 +808,9 @@ class Row:
         return f"{median(self.aiobgp, lambda r: r.rate) / median(self.exabgp, lambda r: r.rate):.1f}x"
 
 
-def _n(n: int, exabgp: list[Run]) -> str:
+def _n(n: int, exabgp: list[Run], runs: list[Run]) -> str:
+    if runs and runs[0].peers:
+        return f"{runs[0].peers:,} x {runs[0].n // runs[0].peers:,}"
     text = f"{n:,}"
     if exabgp and exabgp[0].n != n:
         text += f" (ExaBGP {exabgp[0].n:,})"
@@ -653,8 +845,8 @@ def print_table(rows: list[Row], markdown: bool) -> None:
 
 
 def exabgp_size(scenario: Scenario, n: int, cap: int) -> int:
-    """ExaBGP's N: capped in scenarios 5-7, where a full size would take it hours."""
-    return min(n, cap) if scenario.table == "empty" else n
+    """ExaBGP's N: capped in scenarios 5-7 and 10, where a full size would take it hours."""
+    return min(n, cap) if scenario.table in ("empty", "empty6") else n
 
 
 def run_scenario(
@@ -667,7 +859,7 @@ def run_scenario(
     stamp: dict[str, object],
 ) -> Row:
     """The ABAB runs of one scenario at one size (reusing runs other scenarios already made)."""
-    pairs = args.pairs or (3 if n <= 100_000 else 1)
+    pairs = args.pairs or (3 if n <= 100_000 and scenario.table != "fleet" else 1)
     runner = RUNNERS[scenario.name]
     sizes = {"aiobgp": n, "exabgp": exabgp_size(scenario, n, args.exabgp_cap)}
     speakers = ["aiobgp", "exabgp"] if with_exabgp else ["aiobgp"]
@@ -693,6 +885,10 @@ def run_scenario(
             if run.error:
                 continue
             per_route = f"  {run.bytes_per_route:6.0f} B/route" if run.rss_after_kib else ""
+            if run.peers:
+                per_route = f"  all Established after {run.established_s:.1f} s"
+                if run.speaker_hold_expiries:
+                    per_route += f"  SPEAKER HOLD TIMER EXPIRED x{run.speaker_hold_expiries}"
             expired = f"  HOLD TIMER EXPIRED x{run.hold_timer_expiries}" if run.hold_timer_expiries else ""
             print(
                 f"    {name:7} {run.n:>9,}: {run.seconds:8.2f} s {run.rate:>11,.0f}/s"
@@ -727,9 +923,10 @@ def print_notes(rows: list[Row], failed: list[Run], args: argparse.Namespace, wi
         "route / aiobgp bytes per route). B/route: (RSS once done - RSS before) / N. RSS is the "
         "speaker process's alone (helpers excluded).",
     ]
-    if with_exabgp and names & {"announce", "adj-rib-out", "static"}:
+    if with_exabgp and names & {"announce", "adj-rib-out", "static", "ipv6-announce"}:
         notes.append(
-            f"ExaBGP's N is capped at {args.exabgp_cap:,} in scenarios 5-7 (compare rates, not times); "
+            f"ExaBGP's N is capped at {args.exabgp_cap:,} in scenarios 5-7 and 10 "
+            "(compare rates, not times); "
             + (
                 "api.ack on: its announcer drains the acknowledgements (ExaBGP blocks otherwise); "
                 "aiobgp's announcer never reads them."
@@ -750,6 +947,19 @@ def print_notes(rows: list[Row], failed: list[Run], args: argparse.Namespace, wi
         notes.append(
             "scenario 2: GoBGP sends no End-of-RIB without graceful restart; timed to the N-th prefix."
         )
+    if "peers" in names:
+        notes.append(
+            f"scenario 8: N is peers x routes per peer; time: process start -> BIRD holds every route "
+            f"of every protocol; hold time {args.fleet_hold} s, sessions kept {args.fleet_soak:.0f} s after "
+            f"delivery; ExaBGP capped at {args.fleet_cap:.0f} s."
+        )
+        for row in rows:
+            for r in row.aiobgp + row.exabgp if row.scenario.name == "peers" else []:
+                notes.append(
+                    f"scenario 8, {r.speaker}: all Established after {r.established_s:.1f} s, all "
+                    f"routes after {r.seconds:.1f} s, CPU {r.cpu_s:.1f} s, hold-timer expiries: BIRD "
+                    f"{r.hold_timer_expiries}, {r.speaker} {r.speaker_hold_expiries}; " + "; ".join(r.notes)
+                )
     if AIOBGP_ENV:
         notes.append("aiobgp settings: " + " ".join(f"{k}={v}" for k, v in AIOBGP_ENV.items()))
     expired = sum(r.hold_timer_expiries for row in rows for r in row.aiobgp + row.exabgp)
@@ -771,7 +981,14 @@ def plan(args: argparse.Namespace) -> list[tuple[Scenario, int]]:
         if skipped:
             print("GoBGP is not installed: skipping scenario 2")
             chosen = [s for s in chosen if s.table != "gobgp"]
-    sizes = (lambda s: tuple(args.sizes)) if args.sizes else (lambda s: (QUICK,) if args.quick else s.sizes)
+
+    def sizes(scenario: Scenario) -> tuple[int, ...]:
+        if args.sizes:
+            return tuple(args.sizes)
+        if args.quick:
+            return (QUICK_PEERS,) if scenario.table == "fleet" else (QUICK,)
+        return scenario.sizes
+
     return [(s, n) for s in chosen for n in sizes(s)]
 
 
@@ -815,6 +1032,24 @@ def main() -> int:
     parser.add_argument(
         "--aiobgp-env", nargs="+", default=[], metavar="NAME=VALUE", help="settings for aiobgp only"
     )
+    parser.add_argument(
+        "--fleet-routes", type=int, default=1_000, help="routes sent to each peer in scenario 8 (1,000)"
+    )
+    parser.add_argument(
+        "--fleet-soak", type=float, default=35.0, help="seconds scenario 8 keeps the sessions after delivery"
+    )
+    parser.add_argument(
+        "--fleet-hold", type=int, default=90, help="hold time of scenario 8's sessions, both sides (90)"
+    )
+    parser.add_argument(
+        "--fleet-cap", type=float, default=900.0, help="seconds ExaBGP gets in scenario 8 (900)"
+    )
+    parser.add_argument(
+        "--loopback",
+        type=int,
+        default=88,
+        help="scenarios 1-7, 9, 10 use 127.L.G.1 (speaker) and 127.L.G.2 (peer), G per group (88)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the work directory (configs, logs)")
     parser.add_argument("--timeout", type=float, default=1200, help="seconds one run may take")
     args = parser.parse_args()
@@ -832,17 +1067,28 @@ def main() -> int:
     session = time.strftime("%Y-%m-%dT%H:%M:%S")
     runs: dict[tuple[str, str, int], list[Run]] = {}
     rows: list[Row] = []
-    tables_order = ("realistic", "gobgp", "uniform", "empty")
+    tables_order = ("realistic", "gobgp", "uniform", "empty", "realistic6", "empty6", "fleet")
     groups = sorted({(s.table, n) for s, n in todo}, key=lambda g: (tables_order.index(g[0]), g[1]))
     with workspace(args.keep) as tmp:
         for index, (table, n) in enumerate(groups):
-            speaker_ip, peer_ip = f"127.88.{index}.1", f"127.88.{index}.2"
+            speaker_ip, peer_ip = f"127.{args.loopback}.{index}.1", f"127.{args.loopback}.{index}.2"
             members = [s for s, size in todo if s.table == table and size == n]
             work = Path(tmp, f"g{index}")
             work.mkdir()
             print(f"\n== {', '.join(f'{s.number} {s.name}' for s in members)}: N={n:,}", flush=True)
-            with start_peer(table, n, work, speaker_ip, peer_ip) as peer:
-                ctx = Context(peer, speaker_ip, peer_ip, work, args.timeout, args.exabgp_ack == "on")
+            with start_peer(table, n, work, speaker_ip, peer_ip, args.fleet_hold) as peer:
+                ctx = Context(
+                    peer,
+                    speaker_ip,
+                    peer_ip,
+                    work,
+                    args.timeout,
+                    args.exabgp_ack == "on",
+                    args.fleet_routes,
+                    args.fleet_soak,
+                    args.fleet_cap,
+                    args.fleet_hold,
+                )
                 for scenario in members:
                     rows.append(
                         run_scenario(

@@ -15,6 +15,9 @@ real one (about 2.6 prefixes per attribute set):
 * ORIGIN 88 % IGP, 11 % INCOMPLETE, 1 % EGP; MED on 20 % of the sets; 1-6 COMMUNITIES on 30 %;
   1-3 LARGE_COMMUNITY on 5 %.
 
+The IPv6 table (``realistic6``) has the same runs and attribute sets over consecutive /48s from
+2a00::/48 (a full IPv6 table is mostly /48s).
+
 Outputs: BIRD static routes carrying the attributes (``include`` them in a ``protocol static``; the
 BGP export filter must say ``bgp_med = bgp_med`` or BIRD drops the MED on eBGP), or an MRT
 TABLE_DUMP_V2 file (RFC 6396) for ``gobgp mrt inject global FILE``.
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import bisect
+import ipaddress
 import itertools
 import random
 import struct
@@ -194,13 +198,19 @@ class _Sets:
                 return attributes
 
 
-def realistic(count: int, seed: int = 1, base: int = 10 << 24) -> list[Run]:
-    """``count`` prefixes in runs sharing an attribute set, the same for the same arguments."""
+def realistic(
+    count: int, seed: int = 1, base: int = 10 << 24, source: Iterator[tuple[int, int]] | None = None
+) -> list[Run]:
+    """``count`` prefixes in runs sharing an attribute set, the same for the same arguments.
+
+    The prefixes come from ``source`` when given, else from :func:`prefixes` at ``base``.
+    """
     rng = random.Random(seed)
     exponent = _power_law_exponent()
     lengths = _cumulative(k**-exponent for k in range(1, MAX_RUN + 1))
     sets = _Sets(random.Random(seed + 1_000_003))
-    source = prefixes(random.Random(seed + 2_000_003), base)
+    if source is None:
+        source = prefixes(random.Random(seed + 2_000_003), base)
     runs: list[Run] = []
     made = 0
     while made < count:
@@ -208,6 +218,22 @@ def realistic(count: int, seed: int = 1, base: int = 10 << 24) -> list[Run]:
         runs.append(([next(source) for _ in range(size)], sets.draw()))
         made += size
     return runs
+
+
+IPV6_BASE = 0x2A00 << 112
+
+
+def prefixes6(base: int = IPV6_BASE) -> Iterator[tuple[int, int]]:
+    """Consecutive IPv6 /48s from ``base``."""
+    network = base
+    while True:
+        yield network, 48
+        network += 1 << 80
+
+
+def realistic6(count: int, seed: int = 1) -> list[Run]:
+    """The realistic table's runs and attribute sets over ``count`` consecutive /48s from 2a00::/48."""
+    return realistic(count, seed, source=prefixes6())
 
 
 def uniform(count: int, base: int = 10 << 24) -> list[str]:
@@ -226,6 +252,11 @@ def prefix_text(network: int, length: int) -> str:
     return f"{network >> 24}.{(network >> 16) & 255}.{(network >> 8) & 255}.{network & 255}/{length}"
 
 
+def prefix6_text(network: int, length: int) -> str:
+    """An IPv6 prefix in its compressed text form (``2a00:0:1::/48``)."""
+    return f"{ipaddress.IPv6Address(network).compressed}/{length}"
+
+
 # --------------------------------------------------------------------------- BIRD
 
 
@@ -242,12 +273,13 @@ def bird_block(attributes: PathAttributes) -> str:
     return "{ " + " ".join(parts) + " }"
 
 
-def write_bird(path: Path, runs: Iterable[Run]) -> None:
+def write_bird(path: Path, runs: Iterable[Run], ipv6: bool = False) -> None:
     """One ``route P blackhole { attributes };`` line per prefix, for a ``protocol static`` include."""
+    text = prefix6_text if ipv6 else prefix_text
     with path.open("w") as out:
         for members, attributes in runs:
             block = bird_block(attributes)
-            out.writelines(f"route {prefix_text(n, m)} blackhole {block};\n" for n, m in members)
+            out.writelines(f"route {text(n, m)} blackhole {block};\n" for n, m in members)
 
 
 def write_bird_uniform(path: Path, routes: Iterable[str]) -> None:

@@ -39,6 +39,7 @@ from aiobgp.wire.notification import Notification, shutdown_communication
 log = logs.get("daemon")
 
 SHUTDOWN_GRACE = 3.0  # seconds given to NOTIFICATIONs to leave before the process exits
+FILES_RESERVED = 64  # open files besides the neighbors' sockets: listeners, helpers' pipes, logs
 
 
 class Daemon:
@@ -72,6 +73,7 @@ class Daemon:
         log.info("Welcome to aiobgp %s", __version__)
         for config in self.configs:
             log.info("Loaded configuration %s (%d neighbor(s))", config.path, len(config.neighbors))
+        self._check_open_files()
         self.runners = [self._runner(n) for n in self.neighbors]
         try:
             await self._listen(int(self.env.get("tcp.port")))
@@ -86,6 +88,20 @@ class Daemon:
         await self._stopping.wait()
         await self._shutdown()
         return self.exit_code
+
+    def _check_open_files(self) -> None:
+        """Raise the open-files limit as far as allowed; warn when it is short for the neighbors."""
+        before, limit = tcp.raise_open_files_limit()
+        if limit != before:
+            log.debug("open files limit raised from %d to %d", before, limit)
+        needed = 2 * len(self.neighbors) + FILES_RESERVED
+        if limit < needed:
+            log.warning(
+                "%d neighbors may need %d open files but the limit is %d (ulimit -n): raise it",
+                len(self.neighbors),
+                needed,
+                limit,
+            )
 
     def _runner(self, neighbor: NeighborConfig) -> PeerRunner:
         return PeerRunner(

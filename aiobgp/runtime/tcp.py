@@ -1,8 +1,10 @@
-"""Sockets for BGP: TCP MD5 signatures (RFC 2385), TTL / GTSM (RFC 5082), listen and connect."""
+"""Sockets for BGP: TCP MD5 signatures (RFC 2385), TTL / GTSM (RFC 5082), listen and connect, and
+the open-files limit they count against."""
 
 from __future__ import annotations
 
 import ipaddress
+import resource
 import socket
 import struct
 
@@ -10,6 +12,7 @@ TCP_MD5SIG = getattr(socket, "TCP_MD5SIG", 14)
 TCP_MD5SIG_MAXKEYLEN = 80
 IP_MINTTL = getattr(socket, "IP_MINTTL", 21)
 IPV6_MINHOPCOUNT = 73
+OPEN_FILES_UNLIMITED = 65536  # the soft limit asked for when the hard limit is unlimited
 
 
 def family_of(address: str) -> socket.AddressFamily:
@@ -55,6 +58,11 @@ def set_min_ttl(sock: socket.socket, ttl: int) -> None:
         sock.setsockopt(socket.IPPROTO_IP, IP_MINTTL, ttl)
 
 
+LISTEN_BACKLOG = 4096
+"""Connections the kernel queues before they are accepted (capped by net.core.somaxconn): with
+hundreds of neighbors connecting at once, a short queue would refuse some and cost them a retry."""
+
+
 def listening_socket(address: str, port: int) -> socket.socket:
     sock = socket.socket(family_of(address), socket.SOCK_STREAM)
     try:
@@ -62,7 +70,7 @@ def listening_socket(address: str, port: int) -> socket.socket:
         if sock.family == socket.AF_INET6:
             sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
         sock.bind((address, port))
-        sock.listen(128)
+        sock.listen(LISTEN_BACKLOG)
         sock.setblocking(False)
     except OSError:
         sock.close()
@@ -95,6 +103,23 @@ def connecting_socket(
         sock.close()
         raise
     return sock
+
+
+def raise_open_files_limit() -> tuple[int, int]:
+    """Raise the soft limit of open files to the hard limit; (before, after).
+
+    Every neighbor holds a socket (two during a connection collision), next to helpers' pipes and
+    listeners: the usual soft limit of 1,024 is too low for a thousand neighbors.
+    """
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else max(soft, OPEN_FILES_UNLIMITED)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+        except (ValueError, OSError):
+            return soft, soft
+        return soft, wanted
+    return soft, soft
 
 
 def packed(address: str) -> bytes:

@@ -1,10 +1,10 @@
 """Benchmark helper: counts the prefixes announced in JSON events read from stdin (stdlib only).
 
-    counter.py OUT [--target N]
+    counter.py OUT [--target N] [--family ipv4|ipv6]
 
 Records into OUT, as JSON, the time the session came up ("up" state event), of the first UPDATE,
-the time it saw the ipv4 unicast End-of-RIB or its N-th prefix (``done``), and how many prefixes
-and UPDATEs it read.
+the time it saw the End-of-RIB of ``--family`` unicast (default ipv4) or its N-th prefix
+(``done``), and how many prefixes and UPDATEs it read.
 Every second or so it rewrites OUT.progress with the running count. It keeps reading until EOF.
 """
 
@@ -23,11 +23,11 @@ def _write(path: str, data: dict[str, object]) -> None:
     os.replace(path + ".tmp", path)
 
 
-def _counts(line: bytes) -> tuple[int, bool]:
-    """(prefixes announced, ipv4 unicast End-of-RIB?) of one event line."""
+def _counts(line: bytes, family: str) -> tuple[int, bool]:
+    """(prefixes announced, End-of-RIB of ``family`` unicast?) of one event line."""
     if b'"eor"' in line:
         eor = json.loads(line)["neighbor"]["message"]["eor"]
-        return 0, (eor["afi"], eor["safi"]) == ("ipv4", "unicast")
+        return 0, (eor["afi"], eor["safi"]) == (family, "unicast")
     if b'"withdraw"' in line:  # rare here: parse to count only the announced part
         update = json.loads(line)["neighbor"]["message"]["update"]
         return sum(len(v) for hops in update.get("announce", {}).values() for v in hops.values()), False
@@ -38,6 +38,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("out")
     parser.add_argument("--target", type=int, default=0, help="done at this many prefixes (0: at End-of-RIB)")
+    parser.add_argument("--family", choices=("ipv4", "ipv6"), default="ipv4", help="whose End-of-RIB ends")
     args = parser.parse_args()
     up: float | None = None
     first: float | None = None
@@ -49,7 +50,7 @@ def main() -> int:
             updates += 1
             if first is None:
                 first = time.time()
-            count, eor = _counts(line)
+            count, eor = _counts(line, args.family)
             prefixes += count
             done = eor or (args.target and prefixes >= args.target)
             if done and not finished:

@@ -422,12 +422,16 @@ class Bird(PeerDaemon):
     binaries = ("bird", "birdc")
     PROTOCOL = "peer"
 
-    def __init__(self, *, routes_file: Path | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *, routes_file: Path | None = None, routes_file6: Path | None = None, **kwargs: Any
+    ) -> None:
         """``routes_file``: a pre-generated ``static4`` include (``route P blackhole { bgp_... };``
         lines with their own attributes) used instead of the IPv4 ``routes``; the export filter then
-        keeps each route's MED (BIRD drops a static route's MED on eBGP export otherwise)."""
+        keeps each route's MED (BIRD drops a static route's MED on eBGP export otherwise).
+        ``routes_file6``: the same for ``static6`` and the IPv6 ``routes``."""
         super().__init__(**kwargs)
         self.routes_file = Path(routes_file).resolve() if routes_file is not None else None
+        self.routes_file6 = Path(routes_file6).resolve() if routes_file6 is not None else None
 
     @property
     def conf_path(self) -> Path:
@@ -437,14 +441,15 @@ class Bird(PeerDaemon):
     def socket_path(self) -> Path:
         return self.workdir / "bird.ctl"
 
+    def _given_routes_file(self, family: str) -> Path | None:
+        return self.routes_file if family == "ipv4" else self.routes_file6
+
     def _routes_file(self, family: str) -> Path:
-        if family == "ipv4" and self.routes_file is not None:
-            return self.routes_file
-        return self.workdir / f"routes{family[-1]}.conf"
+        return self._given_routes_file(family) or self.workdir / f"routes{family[-1]}.conf"
 
     def _export_filter(self, static: str) -> str:
         sets = [f"bgp_med = {self.med};"] if self.med is not None else []
-        if self.med is None and self.routes_file is not None and static == "static4":
+        if self.med is None and self._given_routes_file(f"ipv{static[-1]}") is not None:
             sets.append("if defined(bgp_med) then bgp_med = bgp_med;")
         for c in self.communities:
             a, b = c.split(":")
@@ -456,7 +461,7 @@ class Bird(PeerDaemon):
 
     def _write_routes(self) -> None:
         for family in FAMILIES:
-            if family == "ipv4" and self.routes_file is not None:
+            if self._given_routes_file(family) is not None:
                 continue
             lines = [f"route {r} blackhole;\n" for r in self.routes if _prefix_family(r) == family]
             self._routes_file(family).write_text("".join(lines))
@@ -603,6 +608,129 @@ class Bird(PeerDaemon):
     def del_route(self, prefix: str) -> None:
         net = str(ipaddress.ip_network(prefix, strict=False))
         self._set_routes([r for r in self.routes if r != net])
+
+
+class BirdFleet(Bird):
+    """One BIRD with many BGP sessions: protocol ``pNNNN`` from ``local_ips[i]`` to ``peer_ips[i]``.
+
+    For scale tests (hundreds of neighbors in one speaker). Every protocol has the settings of
+    :class:`Bird` (hold time, passive, ``routes`` originated to all of them); ``local_ip`` /
+    ``peer_ip`` are the first pair. The speaker's routes are only counted, never listed, and
+    :meth:`cli` calls get a longer timeout (``show protocols all`` of 1,000 protocols is long).
+    """
+
+    def __init__(self, *, local_ips: Sequence[str], peer_ips: Sequence[str], **kwargs: Any) -> None:
+        if len(local_ips) != len(peer_ips) or not local_ips:
+            raise ValueError("local_ips and peer_ips must be non-empty and of the same length")
+        super().__init__(local_ip=local_ips[0], peer_ip=peer_ips[0], **kwargs)
+        self.local_ips = list(local_ips)
+        self.peer_ips = list(peer_ips)
+        self.names = [f"p{i:04d}" for i in range(len(local_ips))]
+        self._name_set = set(self.names)
+
+    def _write_config(self) -> None:
+        """The :class:`Bird` settings once, as a ``template bgp``, and one short protocol per session."""
+        self._write_routes()
+        channels = (
+            f"  ipv4 {{ import all; {self._export_filter('static4')} next hop address {self.next_hop}; }};\n"
+        )
+        if self.ipv6:
+            channels += (
+                f"  ipv6 {{ import all; {self._export_filter('static6')} "
+                f"next hop address {self.next_hop6}; extended next hop on; }};\n"
+            )
+        sessions = "".join(
+            f"protocol bgp {name} from fleet {{\n  local {local} port {self.port} as {self.local_as};\n"
+            f"  neighbor {peer} port {self.peer_port} as {self.peer_as};\n}}\n"
+            for name, local, peer in zip(self.names, self.local_ips, self.peer_ips, strict=True)
+        )
+        self.conf_path.write_text(
+            f"log stderr all;\n"
+            f"router id {self.router_id};\n"
+            f"protocol device {{ scan time 10; }}\n"
+            f'protocol static static4 {{\n  ipv4;\n  include "{self._routes_file("ipv4")}";\n}}\n'
+            f'protocol static static6 {{\n  ipv6;\n  include "{self._routes_file("ipv6")}";\n}}\n'
+            f"template bgp fleet {{\n"
+            f"  strict bind yes;\n  multihop;\n"
+            f"  passive {'yes' if self.passive else 'no'};\n"
+            f"  hold time {self.hold};\n  keepalive time {self.keepalive};\n"
+            f"  connect delay time 1;\n  connect retry time 1;\n  error wait time 1, 5;\n"
+            f"  debug {{ states, events }};\n"
+            f"{channels}{self.extra}\n}}\n"
+            f"{sessions}"
+        )
+
+    def cli(self, *args: str) -> str:
+        return self._run(["birdc", "-s", str(self.socket_path), *args], timeout=120)
+
+    def states(self) -> dict[str, str]:
+        """BGP state of every protocol of the fleet, by protocol name (``show protocols``)."""
+        out: dict[str, str] = {}
+        for line in self.cli("show", "protocols").splitlines():
+            fields = line.split()
+            if len(fields) >= 6 and fields[0] in self._name_set and fields[1] == "BGP":
+                out[fields[0]] = fields[5]
+        return out
+
+    def established_count(self) -> int:
+        return sum(1 for state in self.states().values() if state == "Established")
+
+    def state(self) -> str:
+        """ "Established" once every session is, else the state of the first one that is not."""
+        states = self.states()
+        return next((s for n, s in states.items() if s != "Established"), "Established" if states else "?")
+
+    def received_counts(self, family: str = "ipv4") -> dict[str, int]:
+        """Prefixes of ``family`` imported per protocol (``show protocols all``)."""
+        counts: dict[str, int] = {}
+        name = ""
+        channel = ""
+        for line in self.cli("show", "protocols", "all").splitlines():
+            fields = line.split()
+            if fields and not line.startswith(" ") and len(fields) > 1 and fields[1] == "BGP":
+                name, channel = fields[0], ""
+            elif line.strip().startswith("Channel "):
+                channel = line.split()[1]
+            elif name in self._name_set and channel == _family(family):
+                m = re.match(r"\s*Routes:\s+(\d+) imported", line)
+                if m:
+                    counts[name] = int(m.group(1))
+        return counts
+
+    def received_count(self, family: str = "ipv4") -> int:
+        return sum(self.received_counts(family).values())
+
+    def total_routes(self) -> int:
+        """Every route in BIRD's IPv4 and IPv6 tables (``show route count``), originated ones included."""
+        m = re.search(r"(\d+) of \d+ routes", self.cli("show", "route", "count"))
+        return int(m.group(1)) if m else 0
+
+    def received_routes(self, family: str = "ipv4") -> list[ReceivedRoute]:
+        raise PeerError("BirdFleet counts routes only (received_counts)")
+
+    def _fleet_lines(self, pattern: str) -> int:
+        names = "|".join(self.names)
+        regex = re.compile(rf"> (?:{names}): {pattern}$")
+        return sum(1 for line in self.log().splitlines() if regex.search(line))
+
+    def hold_timer_expiries(self) -> int:
+        return self._fleet_lines("(?:Error: )?Hold timer expired")
+
+    def notifications_received(self) -> list[tuple[int, int]]:
+        return self._fleet_notifications("Received")
+
+    def notifications_sent(self) -> list[tuple[int, int]]:
+        return self._fleet_notifications("Error")
+
+    def _fleet_notifications(self, direction: str) -> list[tuple[int, int]]:
+        found = []
+        for line in self.log().splitlines():
+            m = _BIRD_NOTIFY.search(line)
+            if m and m.group("proto") in self._name_set and m.group("dir") == direction:
+                codes = _bird_notification(m.group("text"))
+                if codes is not None:
+                    found.append(codes)
+        return found
 
 
 # --------------------------------------------------------------------------- GoBGP
