@@ -93,16 +93,42 @@ static inline int put(Buffer *b, const char *text, size_t size) {
 
 #define PUT(b, literal) put((b), (literal), sizeof(literal) - 1)
 
+static const char PAIRS[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                            "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                            "8081828384858687888990919293949596979899";
+
 /* Decimal digits of v at out; returns the position after them (at most 10 digits). */
 static inline char *write_u32(char *out, uint32_t v) {
     char digits[10];
-    int n = 0;
-    do {
-        digits[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while (n) {
-        *out++ = digits[--n];
+    char *end = digits + 10, *at = end;
+    while (v >= 100) {
+        unsigned pair = (v % 100) * 2;
+        v /= 100;
+        *--at = PAIRS[pair + 1];
+        *--at = PAIRS[pair];
+    }
+    if (v >= 10) {
+        *--at = PAIRS[v * 2 + 1];
+        *--at = PAIRS[v * 2];
+    } else {
+        *--at = (char)('0' + v);
+    }
+    memcpy(out, at, (size_t)(end - at));
+    return out + (end - at);
+}
+
+/* One octet in decimal. */
+static inline char *write_octet(char *out, unsigned v) {
+    if (v >= 100) {
+        *out++ = (char)('0' + v / 100);
+        v %= 100;
+        *out++ = PAIRS[v * 2];
+        *out++ = PAIRS[v * 2 + 1];
+    } else if (v >= 10) {
+        *out++ = PAIRS[v * 2];
+        *out++ = PAIRS[v * 2 + 1];
+    } else {
+        *out++ = (char)('0' + v);
     }
     return out;
 }
@@ -117,13 +143,13 @@ static inline int put_u32(Buffer *b, uint32_t v) {
 
 /* a.b.c.d (at most 15 characters) */
 static inline char *write_ipv4(char *out, const uint8_t *a) {
-    for (int i = 0; i < 4; i++) {
-        if (i) {
-            *out++ = '.';
-        }
-        out = write_u32(out, a[i]);
-    }
-    return out;
+    out = write_octet(out, a[0]);
+    *out++ = '.';
+    out = write_octet(out, a[1]);
+    *out++ = '.';
+    out = write_octet(out, a[2]);
+    *out++ = '.';
+    return write_octet(out, a[3]);
 }
 
 static inline int put_ipv4(Buffer *b, const uint8_t *a) {
@@ -220,7 +246,23 @@ enum {
 #define OPTIONAL_TRANSITIVE 0xC0
 #define EXTENDED_LENGTH 0x10
 
-/* Optional + Transitive bits each rendered attribute must carry; 0: not rendered here. */
+/* Where each rendered attribute is kept while the field is split; 0: not rendered here. */
+static const uint8_t SLOT[CODES] = {
+    [ORIGIN] = 1,
+    [AS_PATH] = 2,
+    [NEXT_HOP] = 3,
+    [MED] = 4,
+    [LOCAL_PREF] = 5,
+    [ATOMIC_AGGREGATE] = 6,
+    [AGGREGATOR] = 7,
+    [COMMUNITIES] = 8,
+    [ORIGINATOR_ID] = 9,
+    [CLUSTER_LIST] = 10,
+    [LARGE_COMMUNITY] = 11,
+};
+#define SLOTS 12
+
+/* Optional + Transitive bits each rendered attribute must carry. */
 static const uint8_t EXPECTED[CODES] = {
     [ORIGIN] = WELL_KNOWN,
     [AS_PATH] = WELL_KNOWN,
@@ -247,6 +289,22 @@ static inline uint32_t be32(const uint8_t *p) {
 static int compare_u32(const void *x, const void *y) {
     uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
     return (a > b) - (a < b);
+}
+
+/* Ascending order; insertion sort for the few values of a usual set. */
+static void sort_u32(uint32_t *values, size_t count) {
+    if (count > 16) {
+        qsort(values, count, sizeof(uint32_t), compare_u32);
+        return;
+    }
+    for (size_t i = 1; i < count; i++) {
+        uint32_t value = values[i];
+        size_t j = i;
+        for (; j && values[j - 1] > value; j--) {
+            values[j] = values[j - 1];
+        }
+        values[j] = value;
+    }
 }
 
 static int compare_triple(const void *x, const void *y) {
@@ -283,8 +341,8 @@ static int size_ok(int code, size_t size) {
     }
 }
 
-/* Split the field into one Value per code; 0 when it holds anything not rendered here. */
-static int split_attributes(const uint8_t *data, size_t end, Value *found) {
+/* Split the field into one Value per slot; 0 when it holds anything not rendered here. */
+static int split_attributes(const uint8_t *data, size_t end, Value *slots) {
     size_t pos = 0;
     while (pos < end) {
         size_t head, size;
@@ -306,7 +364,7 @@ static int split_attributes(const uint8_t *data, size_t end, Value *found) {
             return 0;
         }
         uint8_t code = data[pos + 1];
-        if (code >= CODES || !EXPECTED[code] || found[code].value != NULL) {
+        if (code >= CODES || !SLOT[code] || slots[SLOT[code]].value != NULL) {
             return 0;
         }
         if ((flags & OPTIONAL_TRANSITIVE) != EXPECTED[code] || !size_ok(code, size)) {
@@ -315,8 +373,8 @@ static int split_attributes(const uint8_t *data, size_t end, Value *found) {
         if (code == ORIGIN && data[pos + head] > 2) {
             return 0;
         }
-        found[code].value = data + pos + head;
-        found[code].size = size;
+        slots[SLOT[code]].value = data + pos + head;
+        slots[SLOT[code]].size = size;
         pos += head + size;
     }
     return 1;
@@ -392,7 +450,7 @@ static int put_communities(Buffer *b, const uint8_t *v, size_t size) {
     for (size_t i = 0; i < count; i++) {
         values[i] = be32(v + 4 * i);
     }
-    qsort(values, count, sizeof(uint32_t), compare_u32);
+    sort_u32(values, count);
     if (PUT(b, "\"community\": [ ") < 0 || reserve(b, count * 18 + 2) < 0) {
         goto done;
     }
@@ -507,69 +565,74 @@ static inline int separate(Buffer *b) {
 
 /* The members rendered into b; 1 done, 0 not rendered here, -1 Python error. */
 static int render_attributes(Buffer *b, const uint8_t *data, size_t end, int ibgp) {
-    Value found[CODES];
-    memset(found, 0, sizeof(found));
-    if (!end || !split_attributes(data, end, found)) {
+    Value slots[SLOTS];
+    memset(slots, 0, sizeof(slots));
+    if (!end || !split_attributes(data, end, slots)) {
         return 0;
     }
-    if (found[ORIGIN].value != NULL) {
-        const char *member = ORIGIN_MEMBERS[found[ORIGIN].value[0]];
+    const Value *origin = &slots[SLOT[ORIGIN]], *as_path = &slots[SLOT[AS_PATH]], *med = &slots[SLOT[MED]];
+    const Value *local_pref = &slots[SLOT[LOCAL_PREF]], *atomic = &slots[SLOT[ATOMIC_AGGREGATE]];
+    const Value *aggregator = &slots[SLOT[AGGREGATOR]], *communities = &slots[SLOT[COMMUNITIES]];
+    const Value *originator = &slots[SLOT[ORIGINATOR_ID]], *clusters = &slots[SLOT[CLUSTER_LIST]];
+    const Value *large = &slots[SLOT[LARGE_COMMUNITY]];
+    if (origin->value != NULL) {
+        const char *member = ORIGIN_MEMBERS[origin->value[0]];
         if (put(b, member, strlen(member)) < 0) {
             return -1;
         }
     }
-    if (found[AS_PATH].value != NULL && found[AS_PATH].size) {
+    if (as_path->value != NULL && as_path->size) {
         int done;
         if (separate(b) < 0) {
             return -1;
         }
-        done = put_as_path(b, found[AS_PATH].value, found[AS_PATH].size);
+        done = put_as_path(b, as_path->value, as_path->size);
         if (done <= 0) {
             return done;
         }
     }
-    if (found[MED].value != NULL) {
-        if (separate(b) < 0 || PUT(b, "\"med\": ") < 0 || put_u32(b, be32(found[MED].value)) < 0) {
+    if (med->value != NULL) {
+        if (separate(b) < 0 || PUT(b, "\"med\": ") < 0 || put_u32(b, be32(med->value)) < 0) {
             return -1;
         }
     }
-    if (found[LOCAL_PREF].value != NULL && ibgp) {
+    if (local_pref->value != NULL && ibgp) {
         if (separate(b) < 0 || PUT(b, "\"local-preference\": ") < 0 ||
-            put_u32(b, be32(found[LOCAL_PREF].value)) < 0) {
+            put_u32(b, be32(local_pref->value)) < 0) {
             return -1;
         }
     }
-    if (found[ATOMIC_AGGREGATE].value != NULL) {
+    if (atomic->value != NULL) {
         if (separate(b) < 0 || PUT(b, "\"atomic-aggregate\": true") < 0) {
             return -1;
         }
     }
-    if (found[AGGREGATOR].value != NULL) {
-        const uint8_t *v = found[AGGREGATOR].value;
+    if (aggregator->value != NULL) {
+        const uint8_t *v = aggregator->value;
         if (separate(b) < 0 || PUT(b, "\"aggregator\": \"") < 0 || put_u32(b, be32(v)) < 0 ||
             PUT(b, ":") < 0 || put_ipv4(b, v + 4) < 0 || PUT(b, "\"") < 0) {
             return -1;
         }
     }
-    if (found[COMMUNITIES].value != NULL) {
-        if (separate(b) < 0 || put_communities(b, found[COMMUNITIES].value, found[COMMUNITIES].size) < 0) {
+    if (communities->value != NULL) {
+        if (separate(b) < 0 || put_communities(b, communities->value, communities->size) < 0) {
             return -1;
         }
     }
-    if (found[ORIGINATOR_ID].value != NULL) {
+    if (originator->value != NULL) {
         if (separate(b) < 0 || PUT(b, "\"originator-id\": \"") < 0 ||
-            put_ipv4(b, found[ORIGINATOR_ID].value) < 0 || PUT(b, "\"") < 0) {
+            put_ipv4(b, originator->value) < 0 || PUT(b, "\"") < 0) {
             return -1;
         }
     }
-    if (found[CLUSTER_LIST].value != NULL) {
-        if (separate(b) < 0 || put_cluster_list(b, found[CLUSTER_LIST].value, found[CLUSTER_LIST].size) < 0) {
+    if (clusters->value != NULL) {
+        if (separate(b) < 0 || put_cluster_list(b, clusters->value, clusters->size) < 0) {
             return -1;
         }
     }
-    if (found[LARGE_COMMUNITY].value != NULL) {
+    if (large->value != NULL) {
         if (separate(b) < 0 ||
-            put_large_communities(b, found[LARGE_COMMUNITY].value, found[LARGE_COMMUNITY].size) < 0) {
+            put_large_communities(b, large->value, large->size) < 0) {
             return -1;
         }
     }

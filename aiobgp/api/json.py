@@ -586,6 +586,7 @@ def _flow_list(family: Family, keys: list[bytes], next_hop: bytes | None) -> str
 
 _INET = frozenset((afi, safi) for afi in (AFI_IPV4, AFI_IPV6) for safi in (1, 2))  # prefix NLRI families
 _FAMILY_KEYS: dict[Family, str] = {}
+_INET_KEYS = {family: f'"{family_text(family)}"' for family in _INET}  # '"ipv4 unicast"', ...
 
 
 def _family_key(family: Family) -> str:
@@ -628,13 +629,13 @@ def update_message(
     if len(announced) == 1 and not update.withdrawn and text is not None:
         # the usual UPDATE: one family, one next hop
         family, next_hop, keys = announced[0]
+        key = _INET_KEYS.get(family)
         hops = _NEXT_HOP_CACHE.get(next_hop) or next_hop_texts(next_hop)
-        if len(hops) == 1 and family in _INET:
-            if compact or family in addpath:
+        if key is not None and len(hops) == 1:
+            if compact or (addpath and family in addpath):
                 nlri = _nlri_list(family, keys, family in addpath, compact)
             else:
                 nlri = prefixes_json(family[0], keys)
-            key = _FAMILY_KEYS.get(family) or _family_key(family)
             return (
                 f'{{ "update": {{ "attribute": {{ {text} }}, '
                 f'"announce": {{ {key}: {{ "{hops[0]}": [ {nlri} ] }} }} }} }}'
