@@ -322,6 +322,8 @@ class Peer:
         else:
             self.daemon.cli("neighbor", self.speaker_ip, "disable")
         self.daemon.wait_for(lambda: not self.daemon.is_established(), 60, "session down")
+        # BIRD flushes a big table after the session is down: the next run must start from zero
+        self.daemon.wait_for(lambda: self.received() == 0, 120, "routes of the last run flushed")
 
     def received(self) -> int:
         return self.daemon.received_count(self.family)
