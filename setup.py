@@ -1,4 +1,4 @@
-"""Optional C accelerators for two hot loops; aiobgp runs the same without them (pure-Python twins).
+"""Optional C accelerators for hot loops; aiobgp runs the same without them (pure-Python twins).
 
 Each module is built only when its source exists and a C compiler is there (``optional=True``):
 a failed build leaves the pure-Python code in charge. ``AIOBGP_PURE_PYTHON=1`` at run time ignores
@@ -12,6 +12,7 @@ from setuptools import Extension, setup
 ACCELERATORS = {
     "aiobgp.wire._scan": "aiobgp/wire/_scan.c",
     "aiobgp.api._render": "aiobgp/api/_render.c",
+    "aiobgp.rib._table": "aiobgp/rib/_table.c",
 }
 
 setup(

@@ -1,18 +1,16 @@
 """Adj-RIB-In: the routes a peer sent us, kept as compact as the wire allows.
 
-Layout: ``{family: {prefix: path}}`` where
+Layout: ``{family: table}``, a table mapping each prefix key (aiobgp.wire.nlri) to a path:
 
-* ``prefix`` is the prefix key (aiobgp.wire.nlri) as an ``int`` (``int.from_bytes``, big endian),
-  which costs 32 bytes where a bytes object costs 48; the first byte of a key is its prefix length,
-  so the int maps back to exactly one key. Families received with ADD-PATH keep bytes keys (a path
-  identifier of zero would make two keys one int).
-* ``path`` is one bytes object per attribute set and next hop: the UPDATE's raw path attributes
+* IPv4 and IPv6 unicast and multicast without ADD-PATH use a ``PrefixTable`` (aiobgp.rib.table):
+  in C, 16 bytes a slot and no Python object per key (18-23 bytes a prefix). Families received with
+  ADD-PATH (keys with a path identifier) and FlowSpec (rule keys of any length) use a dict of bytes.
+* a path is one bytes object per attribute set and next hop: the UPDATE's raw path attributes
   (MP_REACH/MP_UNREACH cut out), then the next hop, then the next hop's length (255: none). Every
   prefix of an UPDATE shares it, and recent equal paths are shared between UPDATEs. Nothing is
-  decoded on the way in; ``routes`` decodes on demand (``show adj-rib in``).
+  decoded on the way in; ``routes`` decodes on demand (``show adj-rib in``), in no set order.
 
-A full table costs one dictionary slot and one int per prefix, plus the raw attributes once per
-UPDATE: about 110 bytes per route for a realistic Internet table.
+A full table costs about 20 bytes per prefix plus the raw attributes once per UPDATE.
 """
 
 from __future__ import annotations
@@ -20,8 +18,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from itertools import repeat
 
+from aiobgp.rib.table import PrefixTable
 from aiobgp.wire.attributes import Attributes, parse_attributes
-from aiobgp.wire.constants import Family
+from aiobgp.wire.constants import AFI_IPV4, AFI_IPV6, SAFI_MULTICAST, SAFI_UNICAST, Family
 from aiobgp.wire.context import Negotiated
 from aiobgp.wire.update import Update
 
@@ -32,6 +31,10 @@ _RECENT_MAX = 1 << 12  # paths remembered for sharing between UPDATEs (cleared w
 _NO_NEXT_HOP = b"\xff"
 _SIZES = tuple(bytes((size,)) for size in range(255))
 _EMPTY = Attributes()
+# families whose keys are plain prefixes (a PrefixTable holds them unless ADD-PATH is on)
+_PREFIX_FAMILIES = frozenset(
+    (afi, safi) for afi in (AFI_IPV4, AFI_IPV6) for safi in (SAFI_UNICAST, SAFI_MULTICAST)
+)
 
 
 def pack_path(raw_attributes: bytes, next_hop: bytes | None) -> bytes:
@@ -49,27 +52,21 @@ def unpack_path(path: bytes) -> tuple[bytes, bytes | None]:
     return path[: -1 - size], path[-1 - size : -1]
 
 
-def key_bytes(key: int | bytes) -> bytes:
-    """The prefix key of an int key (bytes keys are returned as they are)."""
-    if isinstance(key, bytes):
-        return key
-    return key.to_bytes(max(1, (key.bit_length() + 7) >> 3))
-
-
 class AdjRibIn:
     def __init__(self, *, keep: bool = True) -> None:
         """``keep=False`` only counts prefixes (``adj-rib-in false``)."""
         self.keep = keep
-        self._routes: dict[Family, dict[int | bytes, bytes]] = {}
+        self._prefixes: dict[Family, PrefixTable[bytes]] = {}  # the families in _compact
+        self._keyed: dict[Family, dict[bytes, bytes]] = {}  # the others: ADD-PATH, FlowSpec
         self._counts: dict[Family, int] = {}
         self._recent: dict[bytes, bytes] = {}
-        self._addpath: frozenset[Family] = frozenset()
+        self._compact = _PREFIX_FAMILIES
         self._asn4 = True
         self._ibgp = False
 
     def start(self, negotiated: Negotiated) -> None:
         """A session is up: how its UPDATEs are to be read (ADD-PATH families, ASN4, iBGP)."""
-        self._addpath = negotiated.addpath_receive
+        self._compact = _PREFIX_FAMILIES - negotiated.addpath_receive
         self._asn4 = negotiated.asn4
         self._ibgp = negotiated.local_as == negotiated.peer_as
 
@@ -87,7 +84,7 @@ class AdjRibIn:
             return count, withdrawn
         raw = update.raw_attributes
         recent = self._recent
-        routes = self._routes
+        compact = self._compact
         for family, next_hop, prefixes in announced:
             count += len(prefixes)
             path = pack_path(raw, next_hop)
@@ -98,56 +95,67 @@ class AdjRibIn:
                 recent[path] = path
             else:
                 path = shared
-            table = routes.get(family)
-            if table is None:
-                table = routes[family] = {}
-            if family in self._addpath:
-                table.update(zip(prefixes, repeat(path)))
-            elif len(prefixes) == 1:
-                table[int.from_bytes(prefixes[0])] = path
+            if family in compact:
+                table = self._prefixes.get(family)
+                if table is None:
+                    table = self._prefixes[family] = PrefixTable()
+                table.set_many(prefixes, path)
             else:
-                table.update(zip(map(int.from_bytes, prefixes), repeat(path)))
+                self._keyed.setdefault(family, {}).update(zip(prefixes, repeat(path)))
         return count, withdrawn
 
     def _withdraw(self, withdrawn: list[tuple[Family, list[bytes]]]) -> int:
         count = 0
         for family, prefixes in withdrawn:
             count += len(prefixes)
-            if self.keep:
-                table = self._routes.get(family)
-                if table:
-                    pop = table.pop
-                    if family in self._addpath:
-                        for key in prefixes:
-                            pop(key, None)
-                    else:
-                        for number in map(int.from_bytes, prefixes):
-                            pop(number, None)
-            else:
+            if not self.keep:
                 self._counts[family] = max(0, self._counts.get(family, 0) - len(prefixes))
+            elif family in self._compact:
+                table = self._prefixes.get(family)
+                if table is not None:
+                    table.pop_many(prefixes)
+            else:
+                keyed = self._keyed.get(family)
+                if keyed:
+                    for key in prefixes:
+                        keyed.pop(key, None)
         return count
 
     def clear(self) -> None:
-        self._routes.clear()
+        self._prefixes.clear()
+        self._keyed.clear()
         self._counts.clear()
         self._recent.clear()
 
     def count(self, family: Family | None = None) -> int:
         if family is None:
-            return sum(len(t) for t in self._routes.values()) + sum(self._counts.values())
-        return len(self._routes.get(family, ())) + self._counts.get(family, 0)
+            return (
+                sum(map(len, self._prefixes.values()))
+                + sum(map(len, self._keyed.values()))
+                + sum(self._counts.values())
+            )
+        table = self._prefixes.get(family)
+        return (
+            (len(table) if table is not None else 0)
+            + len(self._keyed.get(family, ()))
+            + self._counts.get(family, 0)
+        )
 
     def families(self) -> list[Family]:
-        return sorted(set(self._routes) | set(self._counts))
+        return sorted(set(self._prefixes) | set(self._keyed) | set(self._counts))
 
     def routes(self, family: Family) -> Iterator[tuple[bytes, Path]]:
-        """``(prefix key, (attributes, next hop))`` of every route of ``family``, decoded now."""
+        """``(prefix key, (attributes, next hop))`` of every route of ``family``, decoded now, in no
+        set order. Routes that arrive meanwhile make the next step raise RuntimeError."""
         decoded: dict[bytes, Path] = {}
-        for key, path in self._routes.get(family, {}).items():
-            found = decoded.get(path)
-            if found is None:
-                found = decoded[path] = self._decode(path)
-            yield key_bytes(key), found
+        table = self._prefixes.get(family)
+        keyed = self._keyed.get(family)
+        for items in (table.items() if table is not None else (), keyed.items() if keyed else ()):
+            for key, path in items:
+                found = decoded.get(path)
+                if found is None:
+                    found = decoded[path] = self._decode(path)
+                yield key, found
 
     def _decode(self, path: bytes) -> Path:
         raw, next_hop = unpack_path(path)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from aiobgp.rib.adj_rib_in import AdjRibIn, key_bytes, pack_path, unpack_path
+from aiobgp.rib import adj_rib_in
+from aiobgp.rib.adj_rib_in import AdjRibIn, pack_path, unpack_path
 from aiobgp.rib.adj_rib_out import AdjRibOut
 from aiobgp.rib.route import Route
+from aiobgp.rib.table import PurePrefixTable
 from aiobgp.wire.attributes import Attributes
-from aiobgp.wire.constants import IPV4_UNICAST, IPV6_UNICAST
+from aiobgp.wire.constants import IPV4_FLOW, IPV4_UNICAST, IPV6_UNICAST, Family
 from aiobgp.wire.context import NEXT_HOP_SELF, Negotiated
 from aiobgp.wire.nlri import parse_prefix, prefix_str
-from aiobgp.wire.update import decode_update
+from aiobgp.wire.update import Update, decode_update
 
 CTX = Negotiated(local_as=65001, peer_as=65000, families=frozenset({IPV4_UNICAST, IPV6_UNICAST}))
 NH = bytes((192, 0, 2, 1))
@@ -157,21 +159,6 @@ def test_adj_rib_in_counts_and_forgets() -> None:
     assert rib.count() == 0
 
 
-@pytest.mark.parametrize(
-    "key",
-    [
-        b"\x00",
-        b"\x01\x00",
-        b"\x01\x80",
-        b"\x18\x0a\x00\x01",
-        b"\x20\xff\xff\xff\xff",
-        b"\x30" + b"\x20\x01" * 3,
-    ],
-)
-def test_adj_rib_in_int_keys_map_back(key: bytes) -> None:
-    assert key_bytes(int.from_bytes(key)) == key
-
-
 @pytest.mark.parametrize("next_hop", [None, b"", b"\x0a\x00\x00\x01", bytes(range(16)), bytes(range(32))])
 def test_adj_rib_in_path_packing(next_hop: bytes | None) -> None:
     raw = b"\x40\x01\x01\x00"
@@ -201,3 +188,94 @@ def test_adj_rib_in_keeps_raw_paths_and_decodes_on_demand() -> None:
         ("2001:db8::/32", 9, v6_hop),
     }
     assert rib.count() == 4
+
+
+def _c_table() -> type[object] | None:
+    try:
+        from aiobgp.rib import _table
+    except ImportError:
+        return None
+    return _table.PrefixTable
+
+
+@pytest.fixture(params=["python", "c"])
+def either_table(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Adj-RIB-In on the pure-Python PrefixTable, then on the C one (when it is built)."""
+    kind = PurePrefixTable if request.param == "python" else _c_table()
+    if kind is None:
+        pytest.skip("aiobgp.rib._table is not built")
+    monkeypatch.setattr(adj_rib_in, "PrefixTable", kind)
+
+
+ORIGIN_IGP = b"\x40\x01\x01\x00"
+V4_KEYS = [b"\x00", b"\x08\x0a", b"\x18\x0a\x00\x01", b"\x20\xc0\x00\x02\x01"]
+V6_KEYS = [b"\x30" + bytes.fromhex("20010db80001"), b"\x40" + bytes(8), b"\x80" + bytes(range(16))]
+FLOW_KEY = b"\x05\x01\x18\x0a\x00\x00"  # destination 10.0.0.0/24 as a flow rule
+
+
+def held(rib: AdjRibIn, family: Family) -> set[tuple[bytes, bytes | None]]:
+    return {(key, next_hop) for key, (_, next_hop) in rib.routes(family)}
+
+
+@pytest.mark.usefixtures("either_table")
+def test_adj_rib_in_keys_of_every_family_kind() -> None:
+    """Prefix families (short and long keys), ADD-PATH keys and flow rules all come back as sent."""
+    addpath = Negotiated(
+        local_as=65001, peer_as=65000, families=CTX.families, addpath_receive=frozenset({IPV6_UNICAST})
+    )
+    rib = AdjRibIn()
+    rib.start(addpath)
+    v6_hop = bytes(range(16))
+    with_ids = [b"\x00\x00\x00\x01" + key for key in V6_KEYS] + [b"\x00\x00\x00\x02" + V6_KEYS[0]]
+    update = Update(
+        [],
+        [(IPV4_UNICAST, NH, V4_KEYS), (IPV6_UNICAST, v6_hop, with_ids), (IPV4_FLOW, None, [FLOW_KEY])],
+        None,
+        raw_attributes=ORIGIN_IGP,
+    )
+    assert rib.apply(update) == (len(V4_KEYS) + len(with_ids) + 1, 0)
+    assert rib.families() == sorted([IPV4_UNICAST, IPV6_UNICAST, IPV4_FLOW])
+    assert held(rib, IPV4_UNICAST) == {(key, NH) for key in V4_KEYS}
+    assert held(rib, IPV6_UNICAST) == {(key, v6_hop) for key in with_ids}
+    assert held(rib, IPV4_FLOW) == {(FLOW_KEY, None)}
+    withdraw = Update(
+        [
+            (IPV4_UNICAST, [*V4_KEYS[:2], b"\x18\x0a\x00\x09"]),
+            (IPV6_UNICAST, with_ids[-1:]),
+            (IPV4_FLOW, [FLOW_KEY]),
+        ],
+        [],
+        None,
+    )
+    assert rib.apply(withdraw) == (0, 5)
+    assert held(rib, IPV4_UNICAST) == {(key, NH) for key in V4_KEYS[2:]}
+    assert held(rib, IPV6_UNICAST) == {(key, v6_hop) for key in with_ids[:-1]}
+    assert (rib.count(IPV4_UNICAST), rib.count(IPV6_UNICAST), rib.count(IPV4_FLOW), rib.count()) == (
+        2,
+        3,
+        0,
+        5,
+    )
+    rib.clear()
+    assert (rib.count(), rib.families()) == (0, [])
+
+
+@pytest.mark.usefixtures("either_table")
+def test_adj_rib_in_without_add_path_keeps_long_ipv6_prefixes() -> None:
+    rib = AdjRibIn()
+    rib.start(CTX)
+    v6_hop = bytes(range(16))
+    rib.apply(Update([], [(IPV6_UNICAST, v6_hop, V6_KEYS)], None, raw_attributes=ORIGIN_IGP))
+    rib.apply(Update([], [(IPV6_UNICAST, v6_hop, V6_KEYS[:1])], None, raw_attributes=b""))  # new path
+    paths = {key: path for key, path in rib.routes(IPV6_UNICAST)}
+    assert sorted(paths) == sorted(V6_KEYS)
+    assert paths[V6_KEYS[0]][0] == Attributes() and paths[V6_KEYS[1]][0].origin == 0
+    assert rib.apply(Update([(IPV6_UNICAST, V6_KEYS[1:])], [], None)) == (0, 2)
+    assert rib.count(IPV6_UNICAST) == 1
+
+
+def test_adj_rib_in_that_only_counts() -> None:
+    rib = AdjRibIn(keep=False)
+    rib.apply(Update([], [(IPV4_UNICAST, NH, V4_KEYS)], None, raw_attributes=ORIGIN_IGP))
+    assert rib.apply(Update([(IPV4_UNICAST, V4_KEYS[:1])], [], None)) == (0, 1)
+    assert (rib.count(), rib.families(), list(rib.routes(IPV4_UNICAST))) == (3, [IPV4_UNICAST], [])
