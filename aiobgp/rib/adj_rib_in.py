@@ -145,17 +145,19 @@ class AdjRibIn:
         return sorted(set(self._prefixes) | set(self._keyed) | set(self._counts))
 
     def routes(self, family: Family) -> Iterator[tuple[bytes, Path]]:
-        """``(prefix key, (attributes, next hop))`` of every route of ``family``, decoded now, in no
-        set order. Routes that arrive meanwhile make the next step raise RuntimeError."""
+        """``(prefix key, (attributes, next hop))`` of every route of ``family``, decoded now, in
+        address order (then shorter prefixes first; ADD-PATH keys by path identifier first)."""
         decoded: dict[bytes, Path] = {}
         table = self._prefixes.get(family)
         keyed = self._keyed.get(family)
-        for items in (table.items() if table is not None else (), keyed.items() if keyed else ()):
-            for key, path in items:
-                found = decoded.get(path)
-                if found is None:
-                    found = decoded[path] = self._decode(path)
-                yield key, found
+        items = sorted(table.items(), key=_address_order) if table is not None else []
+        if keyed:
+            items += sorted(keyed.items())
+        for key, path in items:
+            found = decoded.get(path)
+            if found is None:
+                found = decoded[path] = self._decode(path)
+            yield key, found
 
     def _decode(self, path: bytes) -> Path:
         raw, next_hop = unpack_path(path)
@@ -163,3 +165,8 @@ class AdjRibIn:
             return _EMPTY, next_hop
         block, _ = parse_attributes(raw, 0, len(raw), self._asn4, self._ibgp)
         return block.attributes or _EMPTY, next_hop
+
+
+def _address_order(item: tuple[bytes, bytes]) -> tuple[bytes, int]:
+    key = item[0]
+    return key[1:], key[0]
