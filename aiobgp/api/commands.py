@@ -12,6 +12,7 @@ the lines of one read at once: runs of such lines come back as one `RouteRun` ea
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypeAlias
@@ -35,6 +36,7 @@ from aiobgp.wire.constants import (
     AFI_IPV6,
     AFI_L2VPN,
     IPV4_UNICAST,
+    IPV6_UNICAST,
     SAFI_BY_NAME,
     SAFI_FLOW,
     SAFI_FLOW_VPN,
@@ -44,7 +46,7 @@ from aiobgp.wire.constants import (
     SAFI_UNICAST,
     Family,
 )
-from aiobgp.wire.nlri import parse_prefix
+from aiobgp.wire.nlri import encode_prefix, parse_prefix
 
 
 class ParseError(Exception):
@@ -948,6 +950,11 @@ def _head(words: tuple[str, ...]) -> Selectors | None:
     return selectors
 
 
+_IPV6_USUAL = re.compile(
+    r"((?:[0-9a-f]{1,4}:){1,6}:|(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4})/(0|[1-9][0-9]?|1[01][0-9]|12[0-8])\Z"
+)
+
+
 def _prefix(prefix: str) -> tuple[Family, bytes] | None:
     """Family and NLRI key of a unicast prefix, or None when the general path must decide."""
     nlri = ipv4_nlri(prefix)
@@ -955,6 +962,15 @@ def _prefix(prefix: str) -> tuple[Family, bytes] | None:
         return IPV4_UNICAST, nlri
     if ":" not in prefix:
         return None
+    usual = _IPV6_USUAL.match(prefix)
+    if usual is not None:
+        # the usual written forms ("2001:db8:1::/48", eight full groups): no general parser needed
+        groups = usual[1].rstrip(":").split(":")
+        value = 0
+        for group in groups:
+            value = value << 16 | int(group, 16)
+        packed = (value << 16 * (8 - len(groups))).to_bytes(16, "big")
+        return IPV6_UNICAST, encode_prefix(packed, int(usual[2]))
     try:
         afi, nlri = parse_prefix(prefix)
     except ValueError:

@@ -222,3 +222,17 @@ def test_same_commands_as_line_by_line(lines: list[str], warm: bool) -> None:
     if warm:
         one_by_one(lines)
     assert expanded(parse_lines(lines)) == one_by_one(lines)
+
+
+@given(
+    groups=st.lists(st.integers(0, 0xFFFF), min_size=1, max_size=8),
+    width=st.booleans(),
+    plen=st.integers(0, 128),
+)
+def test_usual_ipv6_prefixes_read_inline_as_the_general_parser_reads_them(
+    groups: list[int], width: bool, plen: int
+) -> None:
+    texts = [f"{g:04x}" if width else f"{g:x}" for g in groups]
+    address = ":".join(texts) if len(texts) == 8 else ":".join(texts) + "::"
+    text = f"{address}/{plen}"
+    assert commands._prefix(text) == (IPV6_UNICAST, parse_prefix(text)[1])
