@@ -20,8 +20,6 @@ from typing import Any, Literal, TypeAlias
 from aiobgp.api.selectors import Selector, canonical_ip
 from aiobgp.config.model import NO_EXTRAS, ConfigError, RouteExtras
 from aiobgp.config.routes import (
-    IPV4_ENDS,
-    IPV4_OCTETS,
     RouteList,
     ipv4_nlri,
     parse_attributes_nlri,
@@ -1068,33 +1066,16 @@ def parse_lines(lines: Sequence[str]) -> list[Parsed]:
     plain = _plain("".join(lines))
     tails = _TAILS
     actions = _ACTIONS
-    octets = IPV4_OCTETS
-    ends = IPV4_ENDS
     nlris: list[bytes] = []
     run: tuple[Selectors, tuple[str, ...], str, Family, _Tail] | None = None
     lead = trail = ""  # the text around the prefix of the last line of an ipv4 run
     for line in lines:
         if lead and line.startswith(lead) and line.endswith(trail):
-            # the line before but the prefix: parse an ipv4 prefix inline
-            parts = line[len(lead) : len(line) - len(trail)].split(".")
-            if len(parts) == 4:
-                a = octets.get(parts[0])
-                b = octets.get(parts[1])
-                c = octets.get(parts[2])
-                end = ends.get(parts[3])
-                if (
-                    a is not None
-                    and b is not None
-                    and c is not None
-                    and end is not None
-                    and not 224 <= a <= 239
-                ):
-                    d, plen, stop, host = end
-                    nlri = bytes((plen, a, b, c, d))[:stop]
-                    if host and nlri[-1] & host:
-                        nlri = nlri[:-1] + bytes((nlri[-1] & ~host & 0xFF,))
-                    nlris.append(nlri)
-                    continue
+            # the line before but the prefix: read only the ipv4 prefix
+            nlri = ipv4_nlri(line[len(lead) : len(line) - len(trail)])
+            if nlri is not None:
+                nlris.append(nlri)
+                continue
         words = line.split()
         if not words:
             continue

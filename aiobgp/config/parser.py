@@ -30,7 +30,7 @@ from aiobgp.config.model import (
     ProcessConfig,
     RouteExtras,
 )
-from aiobgp.config.routes import IPV4_ENDS, IPV4_OCTETS, ipv4_nlri, parse_attributes_nlri, parse_route
+from aiobgp.config.routes import ipv4_nlri, parse_attributes_nlri, parse_route
 from aiobgp.config.tokenizer import Token, tokenize
 from aiobgp.rib.route import Route
 from aiobgp.wire.attributes import Attributes
@@ -746,32 +746,15 @@ class _Parser:
         (a line that differs from the one before only by its prefix, just the look-ups); any other line
         goes through `route` (and its errors name their line and column)."""
         tails = self.route_tails
-        octets = IPV4_OCTETS
-        ends = IPV4_ENDS
         routes: list[Route] = []
         known: tuple[Attributes, bytes] | None = None  # the tail of `lead PREFIX trail` lines
         lead = trail = ""
         for index, line in enumerate(run.lines):
             if known is not None and line.startswith(lead) and line.endswith(trail):
-                parts = line[len(lead) : len(line) - len(trail)].split(".")
-                if len(parts) == 4:
-                    a = octets.get(parts[0])
-                    b = octets.get(parts[1])
-                    c = octets.get(parts[2])
-                    end = ends.get(parts[3])
-                    if (
-                        a is not None
-                        and b is not None
-                        and c is not None
-                        and end is not None
-                        and not 224 <= a <= 239
-                    ):
-                        d, plen, stop, host = end
-                        nlri = bytes((plen, a, b, c, d))[:stop]
-                        if host and nlri[-1] & host:
-                            nlri = nlri[:-1] + bytes((nlri[-1] & ~host & 0xFF,))
-                        routes.append(Route(IPV4_UNICAST, nlri, known[1], known[0]))
-                        continue
+                nlri = ipv4_nlri(line[len(lead) : len(line) - len(trail)])
+                if nlri is not None:
+                    routes.append(Route(IPV4_UNICAST, nlri, known[1], known[0]))
+                    continue
             words = line[: line.rindex(";")].split()
             tail = tuple(words[2:])
             known = tails.get(tail)
