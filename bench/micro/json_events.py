@@ -15,61 +15,25 @@ from __future__ import annotations
 
 import argparse
 import gc
-import random
 import statistics
 import time
+
+from codec import table  # the same synthetic table as the codec benchmark (bench/micro on the path)
 
 from aiobgp.api import json as json_encoder
 from aiobgp.api.events import EventMode, NeighborInfo
 from aiobgp.api.json import JsonEncoder
 from aiobgp.api.text import TextEncoder
-from aiobgp.wire.attributes import Attributes
-from aiobgp.wire.constants import AFI_IPV4, AS_SEQUENCE, IPV4_UNICAST, IPV6_UNICAST, Family
+from aiobgp.wire.constants import IPV4_UNICAST, IPV6_UNICAST, Family
 from aiobgp.wire.context import Negotiated
-from aiobgp.wire.nlri import encode_prefix
 from aiobgp.wire.update import Update, build_updates, decode_update
-
-
-def table(count: int, family: Family, seed: int) -> list[tuple[Attributes, list[bytes]]]:
-    """``count`` prefixes spread over attribute sets of 1 to 4 prefixes (2.5 on average)."""
-    rng = random.Random(seed)
-    upstreams = [
-        rng.randint(65_536, 4_200_000_000) if rng.random() < 0.3 else rng.randint(1, 64_511)
-        for _ in range(2000)
-    ]
-    sets: list[tuple[Attributes, list[bytes]]] = []
-    made = 0
-    while made < count:
-        path = tuple(rng.choice(upstreams) for _ in range(rng.randint(1, 10)))
-        communities = (
-            tuple(rng.getrandbits(32) for _ in range(rng.randint(1, 6))) if rng.random() < 0.3 else ()
-        )
-        attrs = Attributes(
-            origin=rng.choice((0, 0, 0, 2)),
-            as_path=((AS_SEQUENCE, path),),
-            med=rng.randint(0, 1000) if rng.random() < 0.2 else None,
-            local_pref=100,
-            communities=communities,
-        )
-        prefixes = []
-        for _ in range(min(rng.randint(1, 4), count - made)):
-            if family[0] == AFI_IPV4:
-                plen = rng.choice((24,) * 6 + (16, 19, 20, 21, 22, 23))
-                address = rng.getrandbits(32).to_bytes(4, "big")
-            else:
-                plen = rng.choice((48,) * 6 + (29, 32, 36, 40, 44))
-                address = (0x2000 << 112 | rng.getrandbits(112)).to_bytes(16, "big")
-            prefixes.append(encode_prefix(address, plen))
-            made += 1
-        sets.append((attrs, prefixes))
-    return sets
 
 
 def events(count: int, family: Family, seed: int, ctx: Negotiated) -> list[tuple[Update, bytes]]:
     """The table of ``seed`` as decoded UPDATEs next to their messages."""
     hop = bytes((10, 0, 0, 1)) if family == IPV4_UNICAST else bytes.fromhex("20010db8" + "00" * 11 + "01")
     updates: list[tuple[Update, bytes]] = []
-    for attrs, prefixes in table(count, family, seed):
+    for attrs, prefixes in table(count, family, False, seed):
         for message in build_updates(family, attrs, hop, prefixes, ctx):
             updates.append((decode_update(message[19:], ctx), message))
     return updates
