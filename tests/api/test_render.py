@@ -23,6 +23,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from accelerators import require_built
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -61,12 +62,7 @@ RENDER = _load()
 def c_module() -> ModuleType:
     """The built C module (whatever AIOBGP_PURE_PYTHON says: these tests compare both paths); skip
     the test when it is not built, or fail it under CI=true."""
-    if RENDER is None:
-        reason = "aiobgp.api._render is not built (python setup.py build_ext --inplace)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{reason} (CI=true: required)")
-        pytest.skip(reason)
-    return RENDER
+    return require_built(RENDER, "aiobgp.api._render")
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from accelerators import require_built
 
 from aiobgp.rib import adj_rib_in
 from aiobgp.rib.adj_rib_in import AdjRibIn, pack_path, unpack_path
@@ -201,9 +202,7 @@ def _c_table() -> type[object] | None:
 @pytest.fixture(params=["python", "c"])
 def either_table(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     """The Adj-RIB-In on the pure-Python PrefixTable, then on the C one (when it is built)."""
-    kind = PurePrefixTable if request.param == "python" else _c_table()
-    if kind is None:
-        pytest.skip("aiobgp.rib._table is not built")
+    kind = PurePrefixTable if request.param == "python" else require_built(_c_table(), "aiobgp.rib._table")
     monkeypatch.setattr(adj_rib_in, "PrefixTable", kind)
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from accelerators import require_built
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -40,12 +41,7 @@ C_TABLE = _c_class()
 
 def require_c() -> type[Any]:
     """The built C class (whatever AIOBGP_PURE_PYTHON says); skip, or fail under CI=true, without it."""
-    if C_TABLE is None:
-        reason = "aiobgp.rib._table is not built (setup.py build_ext --inplace)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{reason} (CI=true: required)")
-        pytest.skip(reason)
-    return C_TABLE
+    return require_built(C_TABLE, "aiobgp.rib._table")
 
 
 @pytest.fixture(params=["python", "c"])

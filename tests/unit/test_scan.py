@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from accelerators import require_built
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -58,12 +59,7 @@ C_SCAN = _c_scan()
 
 def require_scan() -> ScanFunction:
     """The built C scanner (whatever AIOBGP_PURE_PYTHON says); skip, or fail under CI=true, without it."""
-    if C_SCAN is None:
-        reason = "aiobgp.wire._scan is not built (setup.py build_ext --inplace)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{reason} (CI=true: required)")
-        pytest.skip(reason)
-    return C_SCAN
+    return require_built(C_SCAN, "aiobgp.wire._scan")
 
 
 @pytest.fixture
