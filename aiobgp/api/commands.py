@@ -12,7 +12,6 @@ the lines of one read at once: runs of such lines come back as one `RouteRun` ea
 from __future__ import annotations
 
 import ipaddress
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypeAlias
@@ -22,6 +21,7 @@ from aiobgp.config.model import NO_EXTRAS, ConfigError, RouteExtras
 from aiobgp.config.routes import (
     RouteList,
     ipv4_nlri,
+    ipv6_nlri,
     parse_attributes_nlri,
     parse_route,
 )
@@ -44,7 +44,7 @@ from aiobgp.wire.constants import (
     SAFI_UNICAST,
     Family,
 )
-from aiobgp.wire.nlri import encode_prefix, parse_prefix
+from aiobgp.wire.nlri import parse_prefix
 
 
 class ParseError(Exception):
@@ -948,11 +948,6 @@ def _head(words: tuple[str, ...]) -> Selectors | None:
     return selectors
 
 
-_IPV6_USUAL = re.compile(
-    r"((?:[0-9a-f]{1,4}:){1,6}:|(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4})/(0|[1-9][0-9]?|1[01][0-9]|12[0-8])\Z"
-)
-
-
 def _prefix(prefix: str) -> tuple[Family, bytes] | None:
     """Family and NLRI key of a unicast prefix, or None when the general path must decide."""
     nlri = ipv4_nlri(prefix)
@@ -960,15 +955,9 @@ def _prefix(prefix: str) -> tuple[Family, bytes] | None:
         return IPV4_UNICAST, nlri
     if ":" not in prefix:
         return None
-    usual = _IPV6_USUAL.match(prefix)
-    if usual is not None:
-        # the usual written forms ("2001:db8:1::/48", eight full groups): no general parser needed
-        groups = usual[1].rstrip(":").split(":")
-        value = 0
-        for group in groups:
-            value = value << 16 | int(group, 16)
-        packed = (value << 16 * (8 - len(groups))).to_bytes(16, "big")
-        return IPV6_UNICAST, encode_prefix(packed, int(usual[2]))
+    nlri = ipv6_nlri(prefix)
+    if nlri is not None:
+        return IPV6_UNICAST, nlri
     try:
         afi, nlri = parse_prefix(prefix)
     except ValueError:
@@ -1068,11 +1057,12 @@ def parse_lines(lines: Sequence[str]) -> list[Parsed]:
     actions = _ACTIONS
     nlris: list[bytes] = []
     run: tuple[Selectors, tuple[str, ...], str, Family, _Tail] | None = None
-    lead = trail = ""  # the text around the prefix of the last line of an ipv4 run
+    lead = trail = ""  # the text around the prefix of the last line of a unicast run
+    read = ipv4_nlri  # the prefix reader of the run's family
     for line in lines:
         if lead and line.startswith(lead) and line.endswith(trail):
-            # the line before but the prefix: read only the ipv4 prefix
-            nlri = ipv4_nlri(line[len(lead) : len(line) - len(trail)])
+            # the line before but the prefix: read only the prefix
+            nlri = read(line[len(lead) : len(line) - len(trail)])
             if nlri is not None:
                 nlris.append(nlri)
                 continue
@@ -1101,7 +1091,8 @@ def parse_lines(lines: Sequence[str]) -> list[Parsed]:
                 at = len(head) + 2
                 lead = " ".join(words[:at]) + " "
                 trail = " " + " ".join(words[at + 1 :]) if len(words) > at + 1 else ""
-                if family != IPV4_UNICAST or not line.startswith(lead) or not line.endswith(trail):
+                read = ipv4_nlri if family == IPV4_UNICAST else ipv6_nlri
+                if not line.startswith(lead) or not line.endswith(trail):
                     lead = ""
                 if (
                     run is not None

@@ -10,6 +10,7 @@ Everything that is said but not sent (`name`, `watchdog`, `withdraw`) comes back
 from __future__ import annotations
 
 import ipaddress
+import socket
 import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -660,6 +661,34 @@ def ipv4_nlri(text: str) -> bytes | None:
     if host and nlri[-1] & host:
         nlri = nlri[:-1] + bytes((nlri[-1] & ~host & 0xFF,))
     return nlri
+
+
+_IPV6_TEXT = frozenset("0123456789abcdef:")
+"""The characters of the usual ipv6 address texts (lower-case groups and colons only): on them
+inet_pton and the general parser (`ipaddress`) agree."""
+_IPV6_LENGTHS = {
+    str(plen): (bytes((plen,)), 1 + (plen + 7) // 8, 0xFF00 >> (plen & 7) & 0xFF if plen & 7 else 0)
+    for plen in range(129)
+}
+"""`len`, the end of an ipv6 prefix -> (first byte of the key, its length, bits kept of its last byte)."""
+
+
+def ipv6_nlri(text: str) -> bytes | None:
+    """The NLRI key of an ipv6 prefix written with lower-case groups and colons (`2001:db8:1::/48`;
+    host bits cleared, as `parse_prefix` does), or None for any other text, left to `parse_prefix`."""
+    address, _, length = text.partition("/")
+    found = _IPV6_LENGTHS.get(length)
+    if found is None or not _IPV6_TEXT.issuperset(address):
+        return None
+    try:
+        packed = socket.inet_pton(socket.AF_INET6, address)
+    except OSError:
+        return None
+    head, stop, kept = found
+    key = (head + packed)[:stop]
+    if kept and key[-1] & ~kept:
+        key = key[:-1] + bytes((key[-1] & kept,))
+    return key
 
 
 # --- entry points -------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ once the tail is known) and through the general path alone.
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import time
 from collections.abc import Callable
 
@@ -23,14 +24,18 @@ FORMS = (
     "announce route {} next-hop 1.2.3.4 med 10 community [65000:1]",
     "neighbor 127.0.0.1 announce route {} next-hop self",
     "withdraw route {}",
+    "announce route {} next-hop ::ffff:127.0.0.1",
 )
 
 
 def lines(form: str, count: int) -> list[str]:
-    """`count` lines of one form, each with its own /24 (or /32 past 65536 lines)."""
+    """`count` lines of one form, each with its own /24 (or /32 past 65536 lines); an IPv6 form (its
+    next hop has a colon) gets consecutive /48s from 2a01::/48, written as announcer.py writes them."""
     out = []
     for n in range(count):
-        if count <= 65536:
+        if ":" in form:
+            prefix = f"{ipaddress.IPv6Address((0x2A01 << 112) + (n << 80))}/48"
+        elif count <= 65536:
             prefix = f"10.{n >> 8 & 255}.{n & 255}.0/24"
         else:
             prefix = f"{10 + (n >> 24 & 63)}.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}/32"

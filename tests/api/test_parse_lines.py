@@ -22,6 +22,7 @@ from aiobgp.api.commands import (
     parse_lines,
 )
 from aiobgp.api.selectors import Selector
+from aiobgp.config.routes import ipv6_nlri
 from aiobgp.rib.route import Route
 from aiobgp.wire.attributes import Attributes
 from aiobgp.wire.constants import IPV4_UNICAST, IPV6_UNICAST
@@ -171,11 +172,23 @@ BAD_OCTETS = ("00", "01", "256", "-1", "+1", "1_0", "")
 OCTET = st.integers(0, 255 + len(BAD_OCTETS)).map(lambda n: str(n) if n < 256 else BAD_OCTETS[n - 256])
 IPV4 = st.builds(lambda *parts: ".".join(parts), OCTET, OCTET, OCTET, OCTET)
 LENGTH = st.integers(0, 34).map(lambda n: "x" if n == 34 else str(n))
+USUAL_IPV6 = st.builds(
+    lambda groups, width: (
+        ":".join(f"{g:04x}" if width else f"{g:x}" for g in groups) + ("" if len(groups) == 8 else "::")
+    ),
+    st.lists(st.integers(0, 0xFFFF), min_size=1, max_size=8),
+    st.booleans(),
+)
+IPV6_TEXT = st.text(alphabet="0123456789abcdefA:.%", max_size=42)  # mostly invalid, some not usual
+LENGTH6 = st.integers(0, 130).map(lambda n: "x" if n == 130 else str(n))
 PREFIX = st.one_of(
     st.builds(lambda a, n: f"{a}/{n}", IPV4, LENGTH),
     st.builds(lambda a, n: f"{a}/{n}", IPV4, LENGTH),
     st.builds(lambda a, n: f"{a}/{n}", IPV4, LENGTH),
     IPV4,
+    st.builds(lambda a, n: f"{a}/{n}", USUAL_IPV6, LENGTH6),
+    st.builds(lambda a, n: f"{a}/{n}", USUAL_IPV6, LENGTH6),
+    st.builds(lambda a, n: f"{a}/{n}", IPV6_TEXT, LENGTH6),
     st.sampled_from(["2001:db8::/32", "::/0", "2001:db8::1", "fe80::1%eth0/64", "::ffff:1.2.3.4/128"]),
 )
 TAIL = st.sampled_from(
@@ -224,15 +237,31 @@ def test_same_commands_as_line_by_line(lines: list[str], warm: bool) -> None:
     assert expanded(parse_lines(lines)) == one_by_one(lines)
 
 
-@given(
-    groups=st.lists(st.integers(0, 0xFFFF), min_size=1, max_size=8),
-    width=st.booleans(),
-    plen=st.integers(0, 128),
-)
-def test_usual_ipv6_prefixes_read_inline_as_the_general_parser_reads_them(
-    groups: list[int], width: bool, plen: int
-) -> None:
-    texts = [f"{g:04x}" if width else f"{g:x}" for g in groups]
-    address = ":".join(texts) if len(texts) == 8 else ":".join(texts) + "::"
+@given(USUAL_IPV6, st.integers(0, 128))
+def test_usual_ipv6_prefixes_read_inline_as_the_general_parser_reads_them(address: str, plen: int) -> None:
     text = f"{address}/{plen}"
     assert commands._prefix(text) == (IPV6_UNICAST, parse_prefix(text)[1])
+
+
+@given(st.one_of(USUAL_IPV6, IPV6_TEXT), LENGTH6)
+def test_the_inline_ipv6_reader_reads_what_the_general_parser_reads_or_leaves_it(
+    address: str, plen: str
+) -> None:
+    text = f"{address}/{plen}"
+    found = ipv6_nlri(text)
+    if found is not None:
+        assert found == parse_prefix(text)[1]
+
+
+def test_ipv6_lines_that_differ_only_by_their_prefix_stay_one_run() -> None:
+    parse_command("announce route 2a01::/48 next-hop ::ffff:127.0.0.1")
+    lines = [f"announce route 2a01:{i:x}:{i:x}::/{40 + i % 9} next-hop ::ffff:127.0.0.1" for i in range(300)]
+    lines[100] = "announce route 2A01::/48 next-hop ::ffff:127.0.0.1"  # upper case: the general parser's
+    lines[200] = "announce route 10.0.0.0/24 next-hop ::ffff:127.0.0.1"  # another family: a new run
+    parsed = parse_lines(lines)
+    assert [(item.family, len(item.nlris)) for item in parsed if isinstance(item, RouteRun)] == [
+        (IPV6_UNICAST, 200),
+        (IPV4_UNICAST, 1),
+        (IPV6_UNICAST, 99),
+    ]
+    assert expanded(parsed) == one_by_one(lines)
