@@ -20,7 +20,7 @@ import signal as _signal
 import socket
 import struct
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from socket import AF_INET6, inet_ntoa, inet_ntop
 from typing import cast
 
@@ -1006,6 +1006,38 @@ class JsonEncoder:
             f'{self._head}{self._clock()!r}{self._who}"counter": {n.next_counter()}, "type": "update", '
             f'{n.json_prefix()}, "direction": "{direction}", "message": {message} }} }}\n'
         )
+
+    def updates(
+        self,
+        n: NeighborInfo,
+        direction: str,
+        updates: Sequence[Update],
+        mode: EventMode,
+        negotiated: Negotiated | None,
+    ) -> list[str]:
+        """The lines ``update`` gives for UPDATEs read together (``mode`` not raw): the envelope is
+        made once, and the events share the time of the read."""
+        if negotiated is None:
+            addpath: frozenset[Family] = frozenset()
+        elif direction == "send":
+            addpath = negotiated.addpath_send
+        else:
+            addpath = negotiated.addpath_receive
+        tail = " } }\n"
+        if mode.negotiated and negotiated is not None:
+            tail = f', "negotiated": {self._negotiated_json(negotiated)}{tail}'
+        head = f'{self._head}{self._clock()!r}{self._who}"counter": '
+        middle = f', "type": "update", {n.json_prefix()}, "direction": "{direction}", "message": '
+        compact = self.compact
+        counter = n.counter
+        lines = []
+        for update in updates:
+            counter += 1
+            lines.append(
+                f"{head}{counter}{middle}{update_message(update, addpath, compact, negotiated)}{tail}"
+            )
+        n.counter = counter
+        return lines
 
     def packet(
         self,

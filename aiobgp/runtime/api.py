@@ -42,6 +42,7 @@ from aiobgp.config.model import NO_EXTRAS, Config, ConfigError, MessageSelection
 from aiobgp.runtime import logs
 from aiobgp.runtime.peer import nlri_text
 from aiobgp.runtime.processes import HIGH_WATER, LOW_WATER, STALL, Helper
+from aiobgp.session.events import UpdateReceived
 from aiobgp.wire.constants import (
     KEEPALIVE,
     MARKER,
@@ -230,38 +231,78 @@ class Api:
     ) -> None:
         """Report one message to every helper that selected its type (``receive {}`` / ``send {}``)."""
         name = _SELECTS[msg_type]
-        negotiated = runner.negotiated
         receive = direction == "receive"
-        header = b""
         for sub in runner.subs:
-            selection = sub.receive if receive else sub.send
-            if not getattr(selection, name):
+            if getattr(sub.receive if receive else sub.send, name):
+                lines: list[str] = []
+                self._lines(sub, runner, direction, msg_type, body, message, lines)
+                for line in lines:
+                    sub.helper.write(line)
+        self._check_backlog(runner)
+
+    def updates_received(self, runner: PeerRunner, received: list[UpdateReceived]) -> None:
+        """Report UPDATEs read together from a neighbor: one write per helper."""
+        for sub in runner.subs:
+            selection = sub.receive
+            if not selection.update:
                 continue
             encoder = sub.encoder
-            if selection.packets:
-                header = header or header_of(msg_type, body)
-                line = encoder.packet(
-                    runner.info, direction, msg_type, header, body, negotiated if sub.negotiated else None
-                )
-                sub.helper.write(line)
-            if not (selection.parsed or selection.consolidate):
-                continue
-            mode = sub.modes[0] if receive else sub.modes[1]
-            if mode.raw and not header:
-                header = header_of(msg_type, body)
-            info = runner.info
-            if msg_type == UPDATE:
-                line = encoder.update(info, direction, cast(Update, message), header, body, mode, negotiated)
-            elif msg_type == KEEPALIVE:
-                line = encoder.keepalive(info, direction, header, body, mode)
-            elif msg_type == OPEN:
-                line = encoder.open(info, direction, cast(Open, message), header, body, mode)
-            elif msg_type == NOTIFICATION:
-                line = encoder.notification(info, direction, cast(Notification, message), header, body, mode)
+            mode = sub.modes[0]
+            if (
+                isinstance(encoder, JsonEncoder)
+                and not selection.packets
+                and selection.parsed | selection.consolidate
+            ):
+                updates = [event.update for event in received]
+                lines = encoder.updates(runner.info, "receive", updates, mode, runner.negotiated)
             else:
-                line = encoder.refresh(info, direction, cast(RouteRefresh, message), header, body, mode)
-            if line:
-                sub.helper.write(line)
+                lines = []
+                for event in received:
+                    self._lines(sub, runner, "receive", UPDATE, event.raw_body, event.update, lines)
+            if lines:
+                sub.helper.write("".join(lines), len(lines))
+        self._check_backlog(runner)
+
+    def _lines(
+        self,
+        sub: Subscription,
+        runner: PeerRunner,
+        direction: str,
+        msg_type: int,
+        body: bytes,
+        message: Open | Update | Notification | RouteRefresh | None,
+        lines: list[str],
+    ) -> None:
+        """Append the lines of one message for one helper that selected its type."""
+        selection = sub.receive if direction == "receive" else sub.send
+        negotiated = runner.negotiated
+        encoder = sub.encoder
+        header = b""
+        if selection.packets:
+            header = header_of(msg_type, body)
+            negotiated_or_none = negotiated if sub.negotiated else None
+            lines.append(encoder.packet(runner.info, direction, msg_type, header, body, negotiated_or_none))
+        if not (selection.parsed or selection.consolidate):
+            return
+        mode = sub.modes[0] if direction == "receive" else sub.modes[1]
+        if mode.raw and not header:
+            header = header_of(msg_type, body)
+        info = runner.info
+        if msg_type == UPDATE:
+            line = encoder.update(info, direction, cast(Update, message), header, body, mode, negotiated)
+        elif msg_type == KEEPALIVE:
+            line = encoder.keepalive(info, direction, header, body, mode)
+        elif msg_type == OPEN:
+            line = encoder.open(info, direction, cast(Open, message), header, body, mode)
+        elif msg_type == NOTIFICATION:
+            line = encoder.notification(info, direction, cast(Notification, message), header, body, mode)
+        else:
+            line = encoder.refresh(info, direction, cast(RouteRefresh, message), header, body, mode)
+        if line:
+            lines.append(line)
+
+    def _check_backlog(self, runner: PeerRunner) -> None:
+        """Stop reading a neighbor while one of its helpers has too much unread."""
         if runner not in self._paused:
             for sub in runner.subs:
                 if sub.helper.backlog() > HIGH_WATER and not sub.helper.stuck:

@@ -289,6 +289,7 @@ class PeerRunner:
 
     # --- the session layer's events ---------------------------------------------------------------
     def handle(self, tagged: list[Tagged]) -> None:
+        reported: list[ev.UpdateReceived] = []  # UPDATEs read together, reported to helpers together
         for conn_id, event in tagged:
             kind = type(event)
             if kind is ev.UpdateReceived:
@@ -296,8 +297,12 @@ class PeerRunner:
                 self.updates_received += 1
                 self._update_received(received.update)
                 if self.subs:
-                    self.daemon.api.message(self, "receive", UPDATE, received.raw_body, received.update)
-            elif kind is ev.Send:
+                    reported.append(received)
+                continue
+            if reported:
+                self.daemon.api.updates_received(self, reported)
+                reported = []
+            if kind is ev.Send:
                 assert isinstance(event, ev.Send) and conn_id is not None
                 protocol = self.connections.get(conn_id)
                 if protocol is not None and protocol.transport is not None:
@@ -308,6 +313,8 @@ class PeerRunner:
                     self.daemon.api.message(self, direction, KEEPALIVE, b"", None)
             else:
                 self._event(conn_id, event)
+        if reported:
+            self.daemon.api.updates_received(self, reported)
         self._schedule()
 
     def _event(self, conn_id: int | None, event: ev.Event) -> None:

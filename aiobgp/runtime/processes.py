@@ -245,8 +245,9 @@ class Helper:
         stdin = self.stdin
         return 0 if stdin is None else stdin.get_write_buffer_size() + self._pending_size
 
-    def write(self, text: str) -> bool:
-        """Queue ``text`` for the helper; False when dropped (not running, stuck, or over the limit)."""
+    def write(self, text: str, count: int = 1) -> bool:
+        """Queue ``text`` (``count`` events or answers) for the helper; False when dropped (not running,
+        stuck, or over the limit)."""
         stdin = self.stdin
         if stdin is None or stdin.is_closing():
             return False
@@ -270,7 +271,7 @@ class Helper:
                     self.name,
                     backlog,
                 )
-            self.dropped += 1
+            self.dropped += count
             return False
         if self._overflowing:
             self._overflowing = False

@@ -517,6 +517,36 @@ def test_update_compact() -> None:
     }
 
 
+@pytest.mark.parametrize("compact", [False, True])
+@pytest.mark.parametrize("mode", [PARSED, EventMode(negotiated=True)])
+@pytest.mark.parametrize("negotiated", [None, NEGOTIATED])
+@pytest.mark.parametrize("direction", ["receive", "send"])
+def test_updates_read_together_are_the_lines_of_update_one_by_one(
+    compact: bool, mode: EventMode, negotiated: Negotiated | None, direction: str
+) -> None:
+    pid = None if negotiated is None else 7  # NEGOTIATED has ADD-PATH for ipv4 unicast
+    updates = [
+        Update(
+            [], [(IPV4_UNICAST, IP("01020304"), [key("10.0.0.0/24", pid), key("10.0.1.0/25", pid)])], None
+        ),
+        Update([], [(IPV4_UNICAST, IP("01020304"), [key("10.0.2.0/24", pid)])], Attributes(med=5)),
+        Update([(IPV4_UNICAST, [key("20.0.0.0/24", pid)])], [], None),
+        Update(
+            [], [(IPV6_UNICAST, IP("20010db8" + "00" * 12), [key("2001:db8::/32")])], Attributes(origin=0)
+        ),
+        Update([], [], None, IPV6_UNICAST),
+    ]
+    together, alone = (
+        JsonEncoder(compact=compact, clock=lambda: 5.25),
+        JsonEncoder(compact=compact, clock=lambda: 5.25),
+    )
+    n, m = neighbor(), neighbor()
+    lines = together.updates(n, direction, updates, mode, negotiated)
+    assert lines == [alone.update(m, direction, u, b"", b"", mode, negotiated) for u in updates]
+    assert n.counter == m.counter == len(updates)
+    assert [event(line)["counter"] for line in lines] == [1, 2, 3, 4, 5]
+
+
 def test_key_value_spacing_scripts_match() -> None:
     update = Update([], [(IPV4_UNICAST, IP("0A000000"), [key("192.168.0.0/32")])], Attributes(origin=0))
     assert '"nlri": "192.168.0.0/32"' in encoder().update(
