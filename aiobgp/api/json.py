@@ -25,6 +25,7 @@ from socket import AF_INET6, inet_ntoa, inet_ntop
 from typing import cast
 
 from aiobgp.api.events import EventMode, NeighborInfo, Rendered, hexstring
+from aiobgp.wire.accelerators import pure_python
 from aiobgp.wire.attributes import Attributes
 from aiobgp.wire.capabilities import Capabilities, encode_capabilities
 from aiobgp.wire.constants import (
@@ -91,17 +92,12 @@ def prefixes_json_python(afi: int, keys: list[bytes]) -> str:
     return '{ "nlri": "' + '" }, { "nlri": "'.join(prefix_texts(afi, keys, False)) + '" }'
 
 
-def _pure_python() -> bool:
-    """True when ``AIOBGP_PURE_PYTHON`` asks to leave every C accelerator out."""
-    return os.environ.get("AIOBGP_PURE_PYTHON", "") not in ("", "0")
-
-
 prefixes_json: Callable[[int, list[bytes]], str] = prefixes_json_python
 """The NLRI objects of prefix keys without path identifiers: the C accelerator when it is there."""
 raw_attributes_json: Callable[[bytes, bool], str | None] | None = None
 """``_render.attributes_json(raw, ibgp)`` when the accelerator is there: the ``attribute`` members
 of a raw field from a 4-octet-AS session, None for fields it leaves to ``attributes_json``."""
-if not _pure_python():
+if not pure_python():
     try:
         from aiobgp.api import _render
     except ImportError:  # not built: the pure-Python twins stay in charge

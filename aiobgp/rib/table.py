@@ -22,10 +22,11 @@ prefix length making the int map back to exactly one key.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Iterator
 from itertools import repeat
 from typing import TYPE_CHECKING, Generic, TypeVar, overload
+
+from aiobgp.wire.accelerators import pure_python
 
 V = TypeVar("V")
 D = TypeVar("D")
@@ -155,14 +156,9 @@ class PurePrefixTable(Generic[V]):
         self._stamp += 1
 
 
-def _pure_python() -> bool:
-    """True when ``AIOBGP_PURE_PYTHON`` asks to leave every C accelerator out."""
-    return os.environ.get("AIOBGP_PURE_PYTHON", "") not in ("", "0")
-
-
 def _load() -> type[PurePrefixTable[object]]:
     """The C PrefixTable when it is built and allowed, else the pure-Python one."""
-    if _pure_python():
+    if pure_python():
         return PurePrefixTable
     try:
         from aiobgp.rib import _table

@@ -24,10 +24,10 @@ they are read: consumers that key their work by ``raw_attributes`` never pay for
 
 from __future__ import annotations
 
-import os
 import struct
 from collections.abc import Callable, Sequence
 
+from aiobgp.wire.accelerators import pure_python
 from aiobgp.wire.attributes import (
     MP_CODES,
     AttributeBlock,
@@ -173,14 +173,9 @@ _NO_BLOCK = AttributeBlock(None, None, "", (), False, False)
 ScanResult = tuple[bytes, list[tuple[Family, list[bytes]]], list[tuple[Family, bytes | None, list[bytes]]]]
 
 
-def _pure_python() -> bool:
-    """True when ``AIOBGP_PURE_PYTHON`` asks to leave every C accelerator out."""
-    return os.environ.get("AIOBGP_PURE_PYTHON", "") not in ("", "0")
-
-
 def _load_scan() -> Callable[[bytes, bool, bool], ScanResult | None] | None:
     """``aiobgp.wire._scan.scan`` when it is built and allowed, else None."""
-    if _pure_python():
+    if pure_python():
         return None
     try:
         from aiobgp.wire import _scan
