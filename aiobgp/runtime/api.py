@@ -247,14 +247,10 @@ class Api:
             if not selection.update:
                 continue
             encoder = sub.encoder
-            mode = sub.modes[0]
-            if (
-                isinstance(encoder, JsonEncoder)
-                and not selection.packets
-                and selection.parsed | selection.consolidate
-            ):
+            parsed = selection.parsed or selection.consolidate
+            if isinstance(encoder, JsonEncoder) and parsed and not selection.packets:
                 updates = [event.update for event in received]
-                lines = encoder.updates(runner.info, "receive", updates, mode, runner.negotiated)
+                lines = encoder.updates(runner.info, "receive", updates, sub.modes[0], runner.negotiated)
             else:
                 lines = []
                 for event in received:
