@@ -20,7 +20,10 @@ from accelerators import require_built
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from aiobgp.api import commands
+from aiobgp.api.commands import RouteRun, parse_lines
 from aiobgp.config.routes import ipv4_nlri, ipv6_nlri, read_prefix_run_python
+from aiobgp.wire.constants import IPV4_UNICAST, IPV6_UNICAST
 from aiobgp.wire.nlri import parse_prefix
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -380,7 +383,35 @@ def test_the_c_reader_keeps_reference_counts() -> None:
     assert [sys.getrefcount(obj) for obj in (lines, LEAD, TRAIL, *lines)] == before
 
 
-# --- the switch ------------------------------------------------------------------------------------
+# --- the callers -----------------------------------------------------------------------------------
+
+
+def test_parse_lines_gives_the_same_runs_with_either_reader(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stream with blank lines, refused prefixes and a change of family reads the same both ways."""
+    c_reader = require_c()
+    lines = [f"announce route 10.{i >> 8}.{i & 255}.0/24 next-hop self" for i in range(600)]
+    lines[100] = ""
+    lines[200] = "announce route 010.0.0.0/24 next-hop self"  # the general parser's
+    lines[300] = "announce route 2001:db8::/32 next-hop self"
+    lines[400] = "announce route 10.0.0.0/24 next-hop self é"
+    outcomes = []
+    for chosen in (read_prefix_run_python, c_reader):
+        monkeypatch.setattr(commands, "read_prefix_run", chosen)
+        commands._TAILS.clear()
+        outcomes.append(
+            [
+                (item.family, item.nlris) if isinstance(item, RouteRun) else (item[0], str(item[1]))
+                for item in parse_lines(lines)
+            ]
+        )
+    assert outcomes[0] == outcomes[1]
+    assert [(family, len(nlris)) for family, nlris in outcomes[0] if isinstance(nlris, list)] == [
+        (IPV4_UNICAST, 198),  # the first line teaches the tail, the blank line counts for none
+        (IPV4_UNICAST, 99),
+        (IPV6_UNICAST, 1),
+        (IPV4_UNICAST, 99),
+        (IPV4_UNICAST, 199),
+    ]
 
 
 def test_pure_python_selects_the_python_reader() -> None:
