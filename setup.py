@@ -13,6 +13,7 @@ ACCELERATORS = {
     "aiobgp.wire._scan": "aiobgp/wire/_scan.c",
     "aiobgp.api._render": "aiobgp/api/_render.c",
     "aiobgp.rib._table": "aiobgp/rib/_table.c",
+    "aiobgp.config._prefixes": "aiobgp/config/_prefixes.c",
 }
 
 setup(

@@ -24,6 +24,7 @@ from aiobgp.config.routes import (
     ipv6_nlri,
     parse_attributes_nlri,
     parse_route,
+    read_prefix_run,
 )
 from aiobgp.config.tokenizer import Token, tokenize_line
 from aiobgp.rib.route import Route
@@ -1049,8 +1050,9 @@ def _parsed(line: str) -> tuple[str, Command | ParseError]:
 def parse_lines(lines: Sequence[str]) -> list[Parsed]:
     """The commands of lines read together, in order, as `parse_command` gives them one by one; blank
     lines are skipped. Consecutive route lines of one shape with a known tail come back as one
-    `RouteRun`: a helper streaming `announce route P next-hop ...` costs a split, a few dictionary
-    look-ups and one bytes object per line."""
+    `RouteRun`: a helper streaming `announce route P next-hop ...` costs a split and a few dictionary
+    look-ups for the first line of a run, then `read_prefix_run` (a C loop when built) reads just the
+    prefix of each line that repeats the one before but for it: one bytes object per line."""
     out: list[Parsed] = []
     plain = _plain("".join(lines))
     tails = _TAILS
@@ -1058,14 +1060,17 @@ def parse_lines(lines: Sequence[str]) -> list[Parsed]:
     nlris: list[bytes] = []
     run: tuple[Selectors, tuple[str, ...], str, Family, _Tail] | None = None
     lead = trail = ""  # the text around the prefix of the last line of a unicast run
-    read = ipv4_nlri  # the prefix reader of the run's family
-    for line in lines:
-        if lead and line.startswith(lead) and line.endswith(trail):
-            # the line before but the prefix: read only the prefix
-            nlri = read(line[len(lead) : len(line) - len(trail)])
-            if nlri is not None:
-                nlris.append(nlri)
-                continue
+    ipv6 = False  # the family of that run
+    texts = lines if isinstance(lines, list) else list(lines)
+    i, count = 0, len(texts)
+    while i < count:
+        if lead:
+            # the lines that equal the line before but for the prefix: only their prefixes are read
+            i = read_prefix_run(texts, i, lead, trail, ipv6, nlris)
+            if i == count:
+                break
+        line = texts[i]
+        i += 1
         words = line.split()
         if not words:
             continue
@@ -1091,7 +1096,7 @@ def parse_lines(lines: Sequence[str]) -> list[Parsed]:
                 at = len(head) + 2
                 lead = " ".join(words[:at]) + " "
                 trail = " " + " ".join(words[at + 1 :]) if len(words) > at + 1 else ""
-                read = ipv4_nlri if family == IPV4_UNICAST else ipv6_nlri
+                ipv6 = family != IPV4_UNICAST
                 if not line.startswith(lead) or not line.endswith(trail):
                     lead = ""
                 if (

@@ -30,7 +30,7 @@ from aiobgp.config.model import (
     ProcessConfig,
     RouteExtras,
 )
-from aiobgp.config.routes import ipv4_nlri, parse_attributes_nlri, parse_route
+from aiobgp.config.routes import ipv4_nlri, parse_attributes_nlri, parse_route, read_prefix_run
 from aiobgp.config.tokenizer import Token, tokenize
 from aiobgp.rib.route import Route
 from aiobgp.wire.attributes import Attributes
@@ -743,18 +743,28 @@ class _Parser:
     def route_lines(self, n: _Neighbor, run: RouteLines) -> None:
         """The routes of a run of one-line route statements: `route PREFIX TAIL;` with an ipv4 unicast
         prefix and a TAIL seen before (one route, a next hop, no extras) costs a split and a few look-ups
-        (a line that differs from the one before only by its prefix, just the look-ups); any other line
-        goes through `route` (and its errors name their line and column)."""
+        (the lines that differ from the one before only by their prefix, just `read_prefix_run`); any
+        other line goes through `route` (and its errors name their line and column)."""
         tails = self.route_tails
         routes: list[Route] = []
         known: tuple[Attributes, bytes] | None = None  # the tail of `lead PREFIX trail` lines
         lead = trail = ""
-        for index, line in enumerate(run.lines):
-            if known is not None and line.startswith(lead) and line.endswith(trail):
-                nlri = ipv4_nlri(line[len(lead) : len(line) - len(trail)])
-                if nlri is not None:
-                    routes.append(Route(IPV4_UNICAST, nlri, known[1], known[0]))
-                    continue
+        lines = run.lines
+        keys: list[bytes] = []
+        next_index, count = 0, len(lines)
+        while next_index < count:
+            if known is not None:
+                # the lines that equal the line before but for the prefix: only their prefixes are read
+                next_index = read_prefix_run(lines, next_index, lead, trail, False, keys)
+                if keys:
+                    attributes, next_hop = known
+                    routes.extend([Route(IPV4_UNICAST, nlri, next_hop, attributes) for nlri in keys])
+                    keys.clear()
+                if next_index == count:
+                    break
+            index = next_index
+            line = lines[index]
+            next_index += 1
             words = line[: line.rindex(";")].split()
             tail = tuple(words[2:])
             known = tails.get(tail)

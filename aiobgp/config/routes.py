@@ -15,10 +15,12 @@ import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TypeAlias
 
 from aiobgp.config.model import NO_EXTRAS, ConfigError, RouteExtras
 from aiobgp.config.tokenizer import Token
 from aiobgp.rib.route import Route
+from aiobgp.wire.accelerators import pure_python
 from aiobgp.wire.attributes import AsPath, Attributes
 from aiobgp.wire.constants import (
     AFI_IPV4,
@@ -689,6 +691,46 @@ def ipv6_nlri(text: str) -> bytes | None:
     if kept and key[-1] & ~kept:
         key = key[:-1] + bytes((key[-1] & kept,))
     return key
+
+
+def read_prefix_run_python(
+    lines: list[str], start: int, lead: str, trail: str, ipv6: bool, keys: list[bytes]
+) -> int:
+    """Reads the run of `lead PREFIX trail` lines from `lines[start]`: appends to `keys` the NLRI key of
+    each line's PREFIX, as `ipv4_nlri` (`ipv6_nlri` when `ipv6`) reads it, up to the first line that
+    is not that (another text around the prefix, a prefix they refuse, too short a line, a blank line)
+    and returns that line's index (`len(lines)` when the run goes to the end). `lead` and `trail` are
+    ASCII (with any other character nothing is taken). The pure-Python twin of `_prefixes.read_prefix_run`."""
+    if start < 0:
+        raise ValueError("start must not be negative")
+    if not (lead.isascii() and trail.isascii()):
+        return start
+    read = ipv6_nlri if ipv6 else ipv4_nlri
+    skip, cut = len(lead), len(trail)
+    i, stop = start, len(lines)
+    while i < stop:
+        line = lines[i]
+        if not (line.startswith(lead) and line.endswith(trail)):
+            break
+        key = read(line[skip : len(line) - cut])  # overlapping lead and trail: "", refused
+        if key is None:
+            break
+        keys.append(key)
+        i += 1
+    return i
+
+
+PrefixRunReader: TypeAlias = Callable[[list[str], int, str, str, bool, list[bytes]], int]
+read_prefix_run: PrefixRunReader = read_prefix_run_python
+"""`read_prefix_run(lines, start, lead, trail, ipv6, keys) -> index`: the C accelerator
+aiobgp.config._prefixes when it is built and allowed, else `read_prefix_run_python`."""
+if not pure_python():
+    try:
+        from aiobgp.config._prefixes import read_prefix_run as c_read_prefix_run
+    except ImportError:  # not built: the pure-Python twin stays in charge
+        pass
+    else:
+        read_prefix_run = c_read_prefix_run
 
 
 # --- entry points -------------------------------------------------------------------------------
