@@ -4,14 +4,17 @@ No speaker can receive a table faster than the peer sends it, nor get routes int
 than the peer imports them: a target shorter than these floors is out of reach on this machine.
 
     .venv/bin/python bench/floor.py [--direction receive|send] [--peer bird|gobgp]
-                                    [--table realistic|uniform|announce|announce6] [--n N] [--runs 3]
+                                    [--table realistic|uniform|realistic6|announce|announce6]
+                                    [--n N] [--runs 3]
 
 ``--direction receive`` (the default): the peer is loaded as bench/run.py loads it and a minimal
 receiver (plain blocking socket, no decoding: it walks the message headers and counts the prefixes
 of the NLRI field) connects to it, both peers being passive there.
 
 * ``--peer bird`` (``--table realistic`` or ``uniform``, scenarios 1 and 3): timed from enabling
-  the session to BIRD's IPv4 End-of-RIB.
+  the session to BIRD's IPv4 End-of-RIB; ``--table realistic6`` (scenario 9: the /48s over MP-BGP
+  on the IPv4 session, only ipv6 unicast offered) to its ipv6 End-of-RIB (the prefixes inside
+  MP_REACH_NLRI are not counted).
 * ``--peer gobgp`` (the realistic table injected from MRT, scenario 2): timed from GoBGP's first
   UPDATE to the N-th prefix, as scenario 2 is: GoBGP holds its table back after the session comes
   up (25-45 s for 1M routes) and sends no End-of-RIB without graceful restart.
@@ -69,6 +72,8 @@ from aiobgp.wire.refresh import RouteRefresh
 
 SPEAKER_IP, PEER_IP = "127.0.0.61", "127.0.0.62"
 EOR = b"\xff" * 16 + b"\x00\x17\x02\x00\x00\x00\x00"
+# the ipv6 unicast End-of-RIB: an UPDATE whose only attribute is an empty MP_UNREACH_NLRI (2/1)
+EOR6 = b"\xff" * 16 + b"\x00\x1d\x02\x00\x00\x00\x06\x80\x0f\x03\x00\x02\x01"
 KEEPALIVE_EVERY = 20.0  # seconds; the session's hold time is 90
 # A read that brought less than BATCH bytes is followed by a PAUSE, so that what the peer writes
 # meanwhile is read at once: GoBGP writes about one UPDATE per segment, and reading each on its own
@@ -179,12 +184,14 @@ class Established:
 class Table:
     """Counts the UPDATEs and the prefixes of their NLRI fields (IPv4 unicast: withdrawn routes and
     path attributes skipped, each prefix 1 length byte and (length + 7) // 8 bytes); done at the
-    IPv4 End-of-RIB or at the ``target``-th prefix. Times are seconds since ``start``; ``cpu`` is the
-    receiver's CPU time from the first UPDATE to the end."""
+    End-of-RIB ``eor`` or at the ``target``-th prefix; ``last``: when the last other UPDATE came.
+    Times are seconds since ``start``; ``cpu`` is the receiver's CPU time from the first UPDATE to
+    the end."""
 
-    def __init__(self, start: float, target: int | None) -> None:
+    def __init__(self, start: float, target: int | None, eor: bytes = EOR) -> None:
         self.start = start
         self.target = target
+        self.eor = eor
         self.done = False
         self.updates = self.prefixes = 0
         self.first = self.last = self.end = 0.0
@@ -193,7 +200,7 @@ class Table:
     def scan(self, buf: bytes) -> int:
         pos, end = 0, len(buf)
         prefixes = self.prefixes
-        updates = 0
+        updates = routes = 0  # UPDATEs, and those that are not the End-of-RIB
         unpack = _LENGTH_TYPE.unpack_from
         short = _SHORT.unpack_from
         while end - pos >= 19:
@@ -205,8 +212,10 @@ class Table:
                 stop = pos + length
                 at = pos + 21 + short(buf, pos + 19)[0]
                 at += 2 + short(buf, at)[0]
-                if at == stop and buf[pos:stop] == EOR:
+                if stop - pos == len(self.eor) and buf[pos:stop] == self.eor:
                     self.done = True
+                else:
+                    routes += 1
                 while at < stop:
                     at += 1 + (buf[at] + 7) // 8
                     prefixes += 1
@@ -222,7 +231,7 @@ class Table:
                 self.first = now
                 self.cpu_first = time.process_time()
             self.cpu = time.process_time() - self.cpu_first
-            if prefixes > self.prefixes:
+            if routes:
                 self.last = now
             self.end = now
             self.updates += updates
@@ -260,9 +269,10 @@ class Received:
 def receive_table(peer: bench.Peer, n: int, timeout: float) -> Received:
     """One run of the receive direction."""
     gobgp = peer.daemon.kind == "gobgp"
-    session = Session(peer, IPV4_UNICAST, timeout)
+    ipv6 = peer.family == "ipv6"
+    session = Session(peer, IPV6_UNICAST if ipv6 else IPV4_UNICAST, timeout)
     try:
-        table = Table(session.enabled, n if gobgp else None)
+        table = Table(session.enabled, n if gobgp else None, EOR6 if ipv6 else EOR)
         session.follow(table)
     finally:
         session.close()
@@ -349,8 +359,9 @@ def main() -> int:
     parser.add_argument("--peer", choices=("bird", "gobgp"), default="bird")
     parser.add_argument(
         "--table",
-        choices=("realistic", "uniform", "announce", "announce6"),
-        help="receive: realistic (default) or uniform (BIRD); send: announce (default) or announce6",
+        choices=("realistic", "uniform", "realistic6", "announce", "announce6"),
+        help="receive: realistic (default), uniform or realistic6 (BIRD); send: announce (default) or "
+        "announce6",
     )
     parser.add_argument("--n", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
@@ -360,8 +371,8 @@ def main() -> int:
     table = args.table or ("announce" if send else "realistic")
     if send and (args.peer != "bird" or table not in ("announce", "announce6")):
         parser.error("--direction send takes BIRD and --table announce or announce6")
-    if not send and table not in ("realistic", "uniform"):
-        parser.error("--direction receive takes --table realistic or uniform")
+    if not send and table not in ("realistic", "uniform", "realistic6"):
+        parser.error("--direction receive takes --table realistic, uniform or realistic6")
     if args.peer == "gobgp" and table != "realistic":
         parser.error("GoBGP sends the realistic table only")
     peer_table = {"announce": "empty", "announce6": "empty6"}.get(table, table)
