@@ -97,17 +97,14 @@ def run(data: bytes, json: bool) -> tuple[int, int, int]:
     negotiated = session.negotiated
     written = prefixes = 0
     for start in range(0, len(data), READ):
-        lines = []
+        updates = []
         for event in session.data_received(data[start : start + READ], 1.0):
             if type(event) is UpdateReceived:
                 update = event.update
                 prefixes += rib.apply(update)[0]
-                if json:
-                    lines.append(
-                        encoder.update(info, "receive", update, b"", event.raw_body, mode, negotiated)
-                    )
-        if lines:
-            written += len("".join(lines).encode())
+                updates.append(update)
+        if json and updates:  # the events of one read rendered together, as the daemon does
+            written += len("".join(encoder.updates(info, "receive", updates, mode, negotiated)).encode())
     return prefixes, written, _rss_kib()
 
 
