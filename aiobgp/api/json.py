@@ -890,6 +890,13 @@ def signal_name(signum: int) -> str:
         return "unknown"
 
 
+def addpath_families(negotiated: Negotiated | None, direction: str) -> frozenset[Family]:
+    """The families whose prefix keys carry a path identifier, for messages sent or received."""
+    if negotiated is None:
+        return frozenset()
+    return negotiated.addpath_send if direction == "send" else negotiated.addpath_receive
+
+
 class JsonEncoder:
     """Renders every helper event as one line of JSON (ExaBGP's ``encoder json``)."""
 
@@ -985,13 +992,7 @@ class JsonEncoder:
         mode: EventMode,
         negotiated: Negotiated | None,
     ) -> str:
-        if negotiated is None:
-            addpath: frozenset[Family] = frozenset()
-        elif direction == "send":
-            addpath = negotiated.addpath_send
-        else:
-            addpath = negotiated.addpath_receive
-        message = update_message(update, addpath, self.compact, negotiated)
+        message = update_message(update, addpath_families(negotiated, direction), self.compact, negotiated)
         if mode.negotiated and negotiated is not None:
             message += f', "negotiated": {self._negotiated_json(negotiated)}'
         if mode.raw:
@@ -1013,12 +1014,7 @@ class JsonEncoder:
     ) -> list[str]:
         """The lines ``update`` gives for UPDATEs read together (``mode`` not raw): the envelope is
         made once, and the events share the time of the read."""
-        if negotiated is None:
-            addpath: frozenset[Family] = frozenset()
-        elif direction == "send":
-            addpath = negotiated.addpath_send
-        else:
-            addpath = negotiated.addpath_receive
+        addpath = addpath_families(negotiated, direction)
         tail = " } }\n"
         if mode.negotiated and negotiated is not None:
             tail = f', "negotiated": {self._negotiated_json(negotiated)}{tail}'

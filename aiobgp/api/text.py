@@ -15,6 +15,7 @@ from aiobgp.api.events import EventMode, NeighborInfo, Rendered, hexstring
 from aiobgp.api.json import (
     ADD_PATH_NAMES,
     ATTR_IPV6_EXTENDED_COMMUNITIES,
+    addpath_families,
     afi_text,
     capability_values,
     extended_communities,
@@ -275,9 +276,7 @@ class TextEncoder:
         """``… update start``, one line per NLRI (withdrawals first, as on the wire), ``… update end``."""
         prefix = f"neighbor {n.peer_address} {direction} update"
         lines = [f"{prefix} start\n"]
-        addpath: frozenset[Family] = frozenset()
-        if negotiated is not None:
-            addpath = negotiated.addpath_send if direction == "send" else negotiated.addpath_receive
+        addpath = addpath_families(negotiated, direction)
         if update.eor is not None:
             afi, safi = update.eor
             lines.append(f"{prefix} route eor {afi}/{safi} ({afi_text(afi)} {safi_text(safi)})\n")
