@@ -165,10 +165,14 @@ class Scanner(Protocol):
         """Look at the complete messages of ``buf``; return how many bytes they take."""
 
 
-class Established:
-    """Done at the peer's first KEEPALIVE (its answer to our OPEN)."""
+class FirstOf:
+    """Done at the first message of one type: the peer's first KEEPALIVE (its answer to our OPEN),
+    or BIRD's Beginning of Route Refresh (RFC 7313, its answer to our ROUTE-REFRESH); the messages
+    before it are skipped (BIRD sends its End-of-RIB once the sender's first UPDATE arrives)."""
 
-    done = False
+    def __init__(self, kind: int) -> None:
+        self.kind = kind
+        self.done = False
 
     def scan(self, buf: bytes) -> int:
         pos, end = 0, len(buf)
@@ -176,7 +180,7 @@ class Established:
             length, kind = _LENGTH_TYPE.unpack_from(buf, pos + 16)
             if end - pos < length:
                 break
-            self.done = kind == KEEPALIVE
+            self.done = kind == self.kind
             pos += length
         return pos
 
@@ -236,23 +240,6 @@ class Table:
             self.end = now
             self.updates += updates
             self.prefixes = prefixes
-        return pos
-
-
-class RefreshAnswer:
-    """Done at the first ROUTE-REFRESH: BIRD's Beginning of Route Refresh (RFC 7313), its answer to
-    ours. UPDATEs are skipped: BIRD sends its End-of-RIB once the sender's first UPDATE arrives."""
-
-    done = False
-
-    def scan(self, buf: bytes) -> int:
-        pos, end = 0, len(buf)
-        while end - pos >= 19 and not self.done:
-            length, kind = _LENGTH_TYPE.unpack_from(buf, pos + 16)
-            if end - pos < length:
-                break
-            self.done = kind == ROUTE_REFRESH
-            pos += length
         return pos
 
 
@@ -330,12 +317,12 @@ def send_table(peer: bench.Peer, family: Family, updates: bytes, n: int, timeout
     """One run of the send direction: ``updates`` written once the session is up."""
     session = Session(peer, family, timeout)
     try:
-        session.follow(Established())
+        session.follow(FirstOf(KEEPALIVE))
         time.sleep(bench.SETTLE)  # as scenario 5 waits after Established
         cpu = time.process_time()
         start = time.monotonic()
         session.send(updates + RouteRefresh(family[0], family[1]).encode())
-        session.follow(RefreshAnswer())
+        session.follow(FirstOf(ROUTE_REFRESH))
         answered = time.monotonic() - start
         cpu = time.process_time() - cpu
         held = peer.received()
