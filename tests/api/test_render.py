@@ -12,18 +12,15 @@ and fail instead under CI=true.
 from __future__ import annotations
 
 import importlib
-import os
 import socket
 import struct
-import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from pathlib import Path
 from types import ModuleType
 
 import pytest
-from accelerators import require_built
+from accelerators import probe, require_built
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -532,11 +529,8 @@ def test_field_without_attributes() -> None:
 
 
 def test_pure_python_setting_ignores_the_module() -> None:
-    root = Path(__file__).resolve().parents[2]
-    probe = (
+    code = (
         "import aiobgp.api.json as j; "
         "print(j.raw_attributes_json is None, j.prefixes_json is j.prefixes_json_python)"
     )
-    env = {**os.environ, "AIOBGP_PURE_PYTHON": "1", "PYTHONPATH": str(root)}
-    done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
-    assert done.stdout.split() == ["True", "True"]
+    assert probe(code, "1") == "True True"

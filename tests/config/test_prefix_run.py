@@ -9,14 +9,11 @@ the module is not built, except under CI=true where that is a failure.
 from __future__ import annotations
 
 import ipaddress
-import os
-import subprocess
 import sys
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
-from accelerators import require_built
+from accelerators import probe, require_built
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -26,7 +23,6 @@ from aiobgp.config.routes import ipv4_nlri, ipv6_nlri, read_prefix_run_python
 from aiobgp.wire.constants import IPV4_UNICAST, IPV6_UNICAST
 from aiobgp.wire.nlri import parse_prefix
 
-ROOT = Path(__file__).resolve().parents[2]
 Reader = Callable[[list[str], int, str, str, bool, list[bytes]], int]
 LEAD = "announce route "
 TRAIL = " next-hop self"
@@ -417,9 +413,5 @@ def test_parse_lines_gives_the_same_runs_with_either_reader(monkeypatch: pytest.
 def test_pure_python_selects_the_python_reader() -> None:
     """AIOBGP_PURE_PYTHON=1 makes read_prefix_run the Python twin; 0 or unset the C one when built."""
     code = "from aiobgp.config import routes as r; print(r.read_prefix_run is r.read_prefix_run_python)"
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "AIOBGP_PURE_PYTHON": "1"}
-    found = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    assert found.stdout.strip() == "True"
-    env["AIOBGP_PURE_PYTHON"] = "0"
-    found = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    assert found.stdout.strip() == str(C_READER is None)
+    assert probe(code, "1") == "True"
+    assert probe(code, "0") == str(C_READER is None)

@@ -9,22 +9,18 @@ aiobgp.rib._table is not built, except under CI=true where that is a failure.
 from __future__ import annotations
 
 import gc
-import os
 import random
-import subprocess
 import sys
 import weakref
-from pathlib import Path
 from typing import Any
 
 import pytest
-from accelerators import require_built
+from accelerators import probe, require_built
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aiobgp.rib.table import PurePrefixTable
 
-ROOT = Path(__file__).resolve().parents[2]
 Table = Any  # either class: the same interface
 
 
@@ -506,10 +502,6 @@ def test_c_table_of_bytes_costs_the_collector_nothing() -> None:
 def test_pure_python_switch() -> None:
     """AIOBGP_PURE_PYTHON=1 makes PrefixTable the Python class; 0 or unset the C one when built."""
     code = "from aiobgp.rib.table import PrefixTable; print(PrefixTable.__module__)"
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "AIOBGP_PURE_PYTHON": "1"}
-    run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    assert run.stdout.strip() == "aiobgp.rib.table"
+    assert probe(code, "1") == "aiobgp.rib.table"
     require_c()
-    env["AIOBGP_PURE_PYTHON"] = "0"
-    run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    assert run.stdout.strip() == "aiobgp.rib._table"
+    assert probe(code, "0") == "aiobgp.rib._table"

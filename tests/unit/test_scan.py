@@ -8,15 +8,13 @@ module is not built, except under CI=true where that is a failure.
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from accelerators import require_built
+from accelerators import probe, require_built
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -581,9 +579,5 @@ def test_no_reference_leak(c_scan: ScanFunction) -> None:
 def test_pure_python_switch() -> None:
     """AIOBGP_PURE_PYTHON=1 leaves the C scanner out; 0 or unset does not."""
     code = "from aiobgp.wire import update; print(update.scan is None)"
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "AIOBGP_PURE_PYTHON": "1"}
-    run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    assert run.stdout.strip() == "True"
-    env["AIOBGP_PURE_PYTHON"] = "0"
-    run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    assert run.stdout.strip() == str(C_SCAN is None)
+    assert probe(code, "1") == "True"
+    assert probe(code, "0") == str(C_SCAN is None)
