@@ -992,17 +992,13 @@ class JsonEncoder:
         mode: EventMode,
         negotiated: Negotiated | None,
     ) -> str:
+        if not mode.raw:
+            return self.updates(n, direction, [update], mode, negotiated)[0]
         message = update_message(update, addpath_families(negotiated, direction), self.compact, negotiated)
         if mode.negotiated and negotiated is not None:
             message += f', "negotiated": {self._negotiated_json(negotiated)}'
-        if mode.raw:
-            content = f', "direction": "{direction}", "message": {message}'
-            return self._line(n, "update", content, header, body)
-        # the envelope of _line, written in one piece for the most frequent event
-        return (
-            f'{self._head}{self._clock()!r}{self._who}"counter": {n.next_counter()}, "type": "update", '
-            f'{n.json_prefix()}, "direction": "{direction}", "message": {message} }} }}\n'
-        )
+        content = f', "direction": "{direction}", "message": {message}'
+        return self._line(n, "update", content, header, body)
 
     def updates(
         self,
@@ -1012,8 +1008,8 @@ class JsonEncoder:
         mode: EventMode,
         negotiated: Negotiated | None,
     ) -> list[str]:
-        """The lines ``update`` gives for UPDATEs read together (``mode`` not raw): the envelope is
-        made once, and the events share the time of the read."""
+        """The lines of UPDATEs read together (``mode`` not raw), as ``update`` gives them one by one:
+        the envelope, of _line's shape, is made once, and the events share the time of the read."""
         addpath = addpath_families(negotiated, direction)
         tail = " } }\n"
         if mode.negotiated and negotiated is not None:
