@@ -205,12 +205,12 @@ class AdjRibOut:
         withdrawn: dict[Attributes | None, list[bytes]] = {}
         groups: dict[Path, list[bytes]] = {}
         # the usual bulk case: the peer holds none of the routes and they share one path
-        nows = list(table.values()) if pending is None else list(map(table.get, pending))
-        unsent = pending is None or not any(pending.values())
-        if unsent and nows and nows[0] is not None and nows.count(nows[0]) == len(nows):
-            keys = table if pending is None else pending
-            groups[nows[0]] = [key[4:] for key in keys] if strip else list(keys)
-            return family, withdrawn, groups
+        if pending is None or not any(pending.values()):
+            nows = list(table.values()) if pending is None else list(map(table.get, pending))
+            if nows and nows[0] is not None and nows.count(nows[0]) == len(nows):
+                keys = table if pending is None else pending
+                groups[nows[0]] = [key[4:] for key in keys] if strip else list(keys)
+                return family, withdrawn, groups
         last: Path | None = None  # consecutive keys mostly share a path: its list, without a look-up
         members: list[bytes] = []
         held = table.get
